@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001-initial.js';
+
+/** A static, ordered list: no folder is scanned at run time, so a bundle or container just works. */
+export const migrations: Record<string, Migration> = {
+  '0001-initial': m0001,
+};

@@ -1,0 +1,196 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+/**
+ * Row types, one interface per table. Dates are `YYYY-MM-DD` text, months `YYYY-MM`, timestamps
+ * ISO-8601 UTC text; money is integer micro-units (`bigint`) or exact decimal text, never REAL.
+ */
+
+export interface PartnersTable {
+  partner_id: string;
+  partner_name: string;
+  onboarded_on: string;
+  notice_to: string;
+  notice_cc: string;
+  locale: string;
+  status: string;
+  tenant_ids: string;
+  location_ids: string;
+  regions: string;
+  batch_id: number;
+}
+
+/** Partner Center tenant GUIDs and location (PLA/MPN) ids, to find a PGA from an invoice line. */
+export interface PartnerAliasesTable {
+  alias_kind: 'tenant' | 'location';
+  alias: string;
+  partner_id: string;
+}
+
+export interface RevenueLinesTable {
+  id: Generated<number>;
+  partner_id: string;
+  charge_date: string;
+  amount_micro: bigint | number | string;
+  currency: string;
+  transaction_id: string | null;
+  tenant_id: string | null;
+  invoice_number: string | null;
+  product_category: string | null;
+  batch_id: number;
+}
+
+export interface FxRatesTable {
+  currency: string;
+  month: string;
+  usd_per_unit: string;
+  batch_id: number;
+}
+
+export interface AssessmentsTable {
+  partner_id: string;
+  assessed_on: string;
+  category: string;
+  capability: string;
+  score: string;
+  batch_id: number;
+}
+
+export interface SecuritySnapshotsTable {
+  partner_id: string;
+  as_of: string;
+  admin_users: number;
+  admin_users_with_mfa: number;
+  security_contact: string | null;
+  alerts_total: number;
+  alerts_responded_in_time: number;
+  batch_id: number;
+}
+
+export interface SupportPlansTable {
+  partner_id: string;
+  plan: string;
+  term_start: string;
+  term_end: string;
+  batch_id: number;
+}
+
+export interface ImportBatchesTable {
+  id: Generated<number>;
+  kind: string;
+  format: string;
+  file_name: string;
+  sha256: string;
+  encoding: string;
+  row_count: number;
+  inserted: number;
+  replaced: number;
+  skipped: number;
+  imported_at: string;
+}
+
+export interface RunsTable {
+  id: Generated<number>;
+  as_of: string;
+  origin: string;
+  dry_run: number;
+  status: string;
+  started_at: string;
+  finished_at: string | null;
+  heartbeat_at: string;
+  holder: string;
+  counts: string;
+  error: string | null;
+}
+
+/** One row per lock name; the run that holds it and when it last proved it was alive. */
+export interface RunLocksTable {
+  name: string;
+  run_id: number;
+  holder: string;
+  acquired_at: string;
+  heartbeat_at: string;
+}
+
+export interface CyclesTable {
+  id: Generated<number>;
+  partner_id: string;
+  trigger: string;
+  cycle: string;
+  term_end: string | null;
+  outcome: string | null;
+  final: number;
+  decided_on: string | null;
+  reapply_eligible_on: string | null;
+  deadline: string | null;
+  told_on: string | null;
+  last_decision_id: number | null;
+}
+
+export interface DecisionsTable {
+  id: Generated<number>;
+  cycle_id: number;
+  run_id: number;
+  partner_id: string;
+  trigger: string;
+  cycle: string;
+  outcome: string;
+  final: number;
+  decided_on: string;
+  policy_version: string;
+  reapply_eligible_on: string | null;
+  deadline: string | null;
+  checks: string;
+  fingerprint: string;
+  recorded_at: string;
+}
+
+export interface NoticesTable {
+  id: Generated<number>;
+  run_id: number;
+  partner_id: string | null;
+  audience: string;
+  kinds: string;
+  message_id: string;
+  locale: string;
+  mail_from: string;
+  mail_to: string;
+  mail_cc: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+export interface NoticeDecisionsTable {
+  notice_id: number;
+  decision_id: number;
+}
+
+export interface Database {
+  partners: PartnersTable;
+  partner_aliases: PartnerAliasesTable;
+  revenue_lines: RevenueLinesTable;
+  fx_rates: FxRatesTable;
+  assessments: AssessmentsTable;
+  security_snapshots: SecuritySnapshotsTable;
+  support_plans: SupportPlansTable;
+  import_batches: ImportBatchesTable;
+  runs: RunsTable;
+  run_locks: RunLocksTable;
+  cycles: CyclesTable;
+  decisions: DecisionsTable;
+  notices: NoticesTable;
+  notice_decisions: NoticeDecisionsTable;
+}
+
+export type PartnerRow = Selectable<PartnersTable>;
+export type NewRevenueLine = Insertable<RevenueLinesTable>;
+export type CycleRow = Selectable<CyclesTable>;
+export type DecisionRow = Selectable<DecisionsTable>;
+export type NoticeRow = Selectable<NoticesTable>;
+export type RunRow = Selectable<RunsTable>;

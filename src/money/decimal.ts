@@ -1,0 +1,124 @@
+/**
+ * Exact decimal arithmetic on BigInt. Money never passes through a JavaScript number:
+ * amounts are stored as integer micro-units and every sum, product and comparison is exact.
+ */
+
+export const MICRO_SCALE = 6;
+const DECIMAL_PATTERN = /^(-?)(\d+)(?:\.(\d+))?$/;
+
+/** A rational number with a positive denominator; exact for every sum, product and mean we need. */
+export interface Rational {
+  readonly num: bigint;
+  readonly den: bigint;
+}
+
+export class DecimalFormatError extends Error {}
+
+/** Parses `-123.45` style text (no exponent, no separators) to an exact rational. */
+export function parseDecimal(text: string): Rational {
+  const match = DECIMAL_PATTERN.exec(text);
+  if (!match) throw new DecimalFormatError(`not a decimal number: '${text}'`);
+  const [, sign, whole, fraction = ''] = match;
+  const den = 10n ** BigInt(fraction.length);
+  const magnitude = BigInt(whole! + fraction);
+  return normalize(sign === '-' ? -magnitude : magnitude, den);
+}
+
+/** True when `text` is a plain decimal with at most `maxPlaces` fraction digits. */
+export function isDecimalText(text: string, maxPlaces = Infinity): boolean {
+  const match = DECIMAL_PATTERN.exec(text);
+  return match !== null && (match[3]?.length ?? 0) <= maxPlaces;
+}
+
+/** `12.5` → 12500000n (micro-units). Throws when the text has more than six decimal places. */
+export function toMicro(text: string): bigint {
+  const match = DECIMAL_PATTERN.exec(text);
+  if (!match) throw new DecimalFormatError(`not a decimal number: '${text}'`);
+  const [, sign, whole, fraction = ''] = match;
+  if (fraction.length > MICRO_SCALE) {
+    throw new DecimalFormatError(`more than ${MICRO_SCALE} decimal places: '${text}'`);
+  }
+  const magnitude = BigInt(whole! + fraction.padEnd(MICRO_SCALE, '0'));
+  return sign === '-' ? -magnitude : magnitude;
+}
+
+export function fromMicro(micro: bigint): Rational {
+  return normalize(micro, 10n ** BigInt(MICRO_SCALE));
+}
+
+export function rational(num: bigint | number, den: bigint | number = 1n): Rational {
+  return normalize(BigInt(num), BigInt(den));
+}
+
+export const ZERO: Rational = { num: 0n, den: 1n };
+
+export function add(a: Rational, b: Rational): Rational {
+  return normalize(a.num * b.den + b.num * a.den, a.den * b.den);
+}
+
+export function sub(a: Rational, b: Rational): Rational {
+  return normalize(a.num * b.den - b.num * a.den, a.den * b.den);
+}
+
+export function mul(a: Rational, b: Rational): Rational {
+  return normalize(a.num * b.num, a.den * b.den);
+}
+
+export function div(a: Rational, b: Rational): Rational {
+  if (b.num === 0n) throw new RangeError('division by zero');
+  return normalize(a.num * b.den, a.den * b.num);
+}
+
+export function sum(values: Iterable<Rational>): Rational {
+  let total = ZERO;
+  for (const value of values) total = add(total, value);
+  return total;
+}
+
+export function compare(a: Rational, b: Rational): -1 | 0 | 1 {
+  const left = a.num * b.den;
+  const right = b.num * a.den;
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+/**
+ * Fixed-point text with `places` decimals, rounded half away from zero. Display only: decisions
+ * compare the exact values, so `999999.995` shows as `1000000.00` but still fails `>= 1000000.00`
+ * — which is why the observed value is truncated, not rounded, where a threshold is involved.
+ */
+export function toFixed(value: Rational, places: number, mode: 'round' | 'truncate' = 'round'): string {
+  const scale = 10n ** BigInt(places);
+  const negative = value.num < 0n;
+  const magnitude = negative ? -value.num : value.num;
+  let scaled = (magnitude * scale) / value.den;
+  if (mode === 'round' && ((magnitude * scale) % value.den) * 2n >= value.den) scaled += 1n;
+  const digits = scaled.toString().padStart(places + 1, '0');
+  const whole = digits.slice(0, digits.length - places);
+  const fraction = places > 0 ? `.${digits.slice(digits.length - places)}` : '';
+  const isZero = scaled === 0n;
+  return `${negative && !isZero ? '-' : ''}${whole}${fraction}`;
+}
+
+/** Shortest exact decimal text when the value has a finite expansion within `maxPlaces`. */
+export function toPlainString(value: Rational, maxPlaces = 12): string {
+  for (let places = 0; places <= maxPlaces; places++) {
+    const scale = 10n ** BigInt(places);
+    if ((value.num * scale) % value.den === 0n) return toFixed(value, places);
+  }
+  return toFixed(value, maxPlaces);
+}
+
+function normalize(num: bigint, den: bigint): Rational {
+  if (den === 0n) throw new RangeError('zero denominator');
+  if (den < 0n) {
+    num = -num;
+    den = -den;
+  }
+  const divisor = gcd(num < 0n ? -num : num, den);
+  return divisor > 1n ? { num: num / divisor, den: den / divisor } : { num, den };
+}
+
+function gcd(a: bigint, b: bigint): bigint {
+  while (b !== 0n) [a, b] = [b, a % b];
+  return a === 0n ? 1n : a;
+}

@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import { DateTime, IANAZone } from 'luxon';
+import { z } from 'zod';
+import { UsageError } from '../errors.js';
+import { compare, isDecimalText, parseDecimal, rational, sum } from '../money/decimal.js';
+
+/**
+ * The policy as the rules read it. Every threshold is an exact decimal string so that a value
+ * such as 0.35 is the decimal 0.35 and not the nearest binary float.
+ */
+export interface Policy {
+  version: string;
+  programStart: string;
+  catchUpMonths: number;
+  timeZone: string;
+  revenue: { minimumTtmUsd: string; windowMonths: number };
+  assessment: {
+    weights: { sell: string; secure: string; support: string };
+    passMark: string;
+    maxAgeDays: number;
+  };
+  supportRenewal: { graceDays: number; minNoticeDays: number };
+  security: {
+    minMfaCoverage: string;
+    requireContact: boolean;
+    minAlertResponseRate: string;
+    maxAgeDays: number;
+  };
+  reapplyWaitMonths: number;
+}
+
+/** A JSON number or string holding a plain decimal, kept as its exact decimal text. */
+const decimal = (what: string) =>
+  z
+    .union([z.number(), z.string()])
+    .transform((value) => (typeof value === 'number' ? numberToDecimalText(value) : value.trim()))
+    .refine((text) => isDecimalText(text), { message: `${what} must be a plain decimal number` });
+
+const fraction = (what: string) =>
+  decimal(what).refine(
+    (text) => compare(parseDecimal(text), rational(0)) >= 0 && compare(parseDecimal(text), rational(1)) <= 0,
+    { message: `${what} must be between 0 and 1` },
+  );
+
+const wholeDays = z.number().int().min(0).max(3650);
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
+  .refine((text) => DateTime.fromISO(text, { zone: 'UTC' }).isValid, 'is not a real date');
+
+const policySchema = z
+  .object({
+    version: z.string().trim().min(1),
+    programStart: isoDate,
+    catchUpMonths: z.number().int().min(0).max(24),
+    timeZone: z.string().refine((zone) => IANAZone.isValidZone(zone), 'is not a known IANA time zone'),
+    revenue: z
+      .object({
+        minimumTtmUsd: decimal('revenue.minimumTtmUsd'),
+        windowMonths: z.number().int().min(1).max(36),
+      })
+      .strict(),
+    assessment: z
+      .object({
+        weights: z
+          .object({
+            sell: fraction('weight sell'),
+            secure: fraction('weight secure'),
+            support: fraction('weight support'),
+          })
+          .strict()
+          .refine(
+            (weights) =>
+              compare(sum(Object.values(weights).map((w) => parseDecimal(w))), rational(1)) === 0,
+            'weights must add up to exactly 1',
+          ),
+        passMark: decimal('assessment.passMark').refine(
+          (text) => compare(parseDecimal(text), rational(100)) <= 0 && !text.startsWith('-'),
+          'must be between 0 and 100',
+        ),
+        maxAgeDays: wholeDays,
+      })
+      .strict(),
+    supportRenewal: z.object({ graceDays: wholeDays, minNoticeDays: wholeDays }).strict(),
+    security: z
+      .object({
+        minMfaCoverage: fraction('security.minMfaCoverage'),
+        requireContact: z.boolean(),
+        minAlertResponseRate: fraction('security.minAlertResponseRate'),
+        maxAgeDays: wholeDays,
+      })
+      .strict(),
+    reapplyWaitMonths: z.number().int().min(0).max(120),
+  })
+  .strict();
+
+export function parsePolicy(raw: unknown, source: string): Policy {
+  const parsed = policySchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `  ${issue.path.join('.') || '(top level)'}: ${issue.message}`,
+    );
+    throw new UsageError(`policy ${source} is not valid:\n${problems.join('\n')}`);
+  }
+  return Object.freeze(parsed.data) as Policy;
+}
+
+export function loadPolicy(file: string): Policy {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read policy ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`policy ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parsePolicy(raw, file);
+}
+
+function numberToDecimalText(value: number): string {
+  // JSON numbers such as 0.35 print back as "0.35"; exponent forms are refused by the refine.
+  return Number.isFinite(value) ? String(value) : 'NaN';
+}

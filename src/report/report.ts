@@ -1,0 +1,174 @@
+import type { Store } from '../db/database.js';
+import type { Check } from '../domain/types.js';
+import type { Policy } from '../policy/policy.js';
+import { renderReportHtml } from './html.js';
+
+export type ReportFormat = 'csv' | 'json' | 'html';
+
+export interface ReportRow {
+  partnerId: string;
+  partnerName: string;
+  trigger: string;
+  cycle: string;
+  outcome: string;
+  final: boolean;
+  decidedOn: string | null;
+  policyVersion: string | null;
+  reapplyEligibleOn: string | null;
+  deadline: string | null;
+  checks: Array<Pick<Check, 'id' | 'result' | 'observed' | 'required'>>;
+  ttmRevenueUsd: string | null;
+  ttmResult: Check['result'] | null;
+  missing: string[];
+  noticeStatus: string | null;
+}
+
+export interface ReportNotice {
+  partnerId: string;
+  partnerName: string;
+  cycles: string[];
+  kinds: string[];
+  status: string;
+  attempts: number;
+  sentAt: string | null;
+  lastError: string | null;
+}
+
+export interface Report {
+  cycle: string | null;
+  policyVersion: string;
+  minimumTtmUsd: string;
+  rows: ReportRow[];
+  notices: ReportNotice[];
+}
+
+/** The latest decision of every recorded cycle, with its notice's delivery status. */
+export async function buildReport(store: Store, policy: Policy, cycle?: string): Promise<Report> {
+  let query = store.db
+    .selectFrom('cycles')
+    .innerJoin('partners', 'partners.partner_id', 'cycles.partner_id')
+    .leftJoin('decisions', 'decisions.id', 'cycles.last_decision_id')
+    .select([
+      'cycles.id as cycle_id',
+      'cycles.partner_id',
+      'partners.partner_name',
+      'cycles.trigger',
+      'cycles.cycle',
+      'cycles.outcome',
+      'cycles.final',
+      'cycles.decided_on',
+      'cycles.reapply_eligible_on',
+      'cycles.deadline',
+      'decisions.policy_version',
+      'decisions.checks',
+    ])
+    .orderBy('cycles.cycle')
+    .orderBy('cycles.partner_id')
+    .orderBy('cycles.trigger');
+  if (cycle) query = query.where('cycles.cycle', '=', cycle);
+  const rows = await query.execute();
+
+  let noticeQuery = store.db
+    .selectFrom('notices')
+    .innerJoin('notice_decisions', 'notice_decisions.notice_id', 'notices.id')
+    .innerJoin('decisions', 'decisions.id', 'notice_decisions.decision_id')
+    .innerJoin('partners', 'partners.partner_id', 'decisions.partner_id')
+    .select([
+      'decisions.cycle_id',
+      'decisions.cycle',
+      'decisions.trigger',
+      'decisions.partner_id',
+      'partners.partner_name',
+      'notices.id',
+      'notices.kinds',
+      'notices.status',
+      'notices.attempts',
+      'notices.sent_at',
+      'notices.last_error',
+    ])
+    .orderBy('notices.id');
+  if (cycle) noticeQuery = noticeQuery.where('decisions.cycle', '=', cycle);
+  const noticeLinks = await noticeQuery.execute();
+  const noticeByCycle = new Map(noticeLinks.map((n) => [Number(n.cycle_id), n.status]));
+  const notices = new Map<number, ReportNotice>();
+  for (const link of noticeLinks) {
+    const notice = notices.get(Number(link.id)) ?? {
+      partnerId: link.partner_id,
+      partnerName: link.partner_name,
+      cycles: [],
+      kinds: JSON.parse(link.kinds) as string[],
+      status: link.status,
+      attempts: Number(link.attempts),
+      sentAt: link.sent_at,
+      lastError: link.last_error,
+    };
+    notice.cycles.push(`${link.cycle} ${link.trigger}`);
+    notices.set(Number(link.id), notice);
+  }
+
+  return {
+    cycle: cycle ?? null,
+    policyVersion: policy.version,
+    minimumTtmUsd: policy.revenue.minimumTtmUsd,
+    notices: [...notices.values()],
+    rows: rows.map((row) => {
+      const checks = row.checks ? (JSON.parse(row.checks) as Check[]) : [];
+      return {
+        partnerId: row.partner_id,
+        partnerName: row.partner_name,
+        trigger: row.trigger,
+        cycle: row.cycle,
+        outcome: row.outcome ?? 'not decided',
+        final: Number(row.final) === 1,
+        decidedOn: row.decided_on,
+        policyVersion: row.policy_version,
+        reapplyEligibleOn: row.reapply_eligible_on,
+        deadline: row.deadline,
+        checks: checks.map(({ id, result, observed, required }) => ({ id, result, observed, required })),
+        ttmRevenueUsd: checks.find((c) => c.id === 'ttm_revenue')?.observed ?? null,
+        ttmResult: checks.find((c) => c.id === 'ttm_revenue')?.result ?? null,
+        missing: checks.filter((c) => c.result === 'unknown' && c.missing).map((c) => `${c.id}: ${c.missing!.detail}`),
+        noticeStatus: noticeByCycle.get(Number(row.cycle_id)) ?? null,
+      };
+    }),
+  };
+}
+
+export function formatReport(report: Report, format: ReportFormat): string {
+  if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
+  if (format === 'html') return renderReportHtml(report);
+  const header = ['partner_id', 'partner_name', 'trigger', 'cycle', 'outcome', 'final', 'decided_on', 'policy_version', 'ttm_revenue_usd', 'checks', 'missing', 'reapply_eligible_on', 'deadline', 'notice_status'];
+  const lines = [header.map(csvCell).join(',')];
+  for (const row of report.rows) {
+    lines.push(
+      [
+        row.partnerId,
+        row.partnerName,
+        row.trigger,
+        row.cycle,
+        row.outcome,
+        row.final ? 'yes' : 'no',
+        row.decidedOn ?? '',
+        row.policyVersion ?? '',
+        row.ttmRevenueUsd ?? '',
+        row.checks.map((c) => `${c.id}=${c.result} (${c.observed} vs ${c.required})`).join('; '),
+        row.missing.join('; '),
+        row.reapplyEligibleOn ?? '',
+        row.deadline ?? '',
+        row.noticeStatus ?? '',
+      ]
+        .map(csvCell)
+        .join(','),
+    );
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/**
+ * One CSV cell, quoted when needed. A cell a spreadsheet would read as a formula (=, +, @, tab,
+ * CR, or - not followed by a digit) is prefixed with an apostrophe so it stays text.
+ */
+export function csvCell(value: string): string {
+  const neutral = /^[=+@\t\r]/.test(value) || /^-(?![\d.])/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(neutral) || neutral !== neutral.trim() ? `"${neutral.replace(/"/g, '""')}"` : neutral;
+}

@@ -1,0 +1,285 @@
+import { isEmail } from '../config/config.js';
+import type {
+  AssessmentCategory,
+  Check,
+  CheckId,
+  CycleRef,
+  Decision,
+  Evidence,
+  IsoDate,
+  Outcome,
+  Partner,
+  RevenueEvidence,
+  SecuritySnapshot,
+  Trigger,
+} from '../domain/types.js';
+import { FINAL_OUTCOMES } from '../domain/types.js';
+import { add, compare, div, mul, parseDecimal, rational, type Rational, sum, toFixed, toPlainString, ZERO } from '../money/decimal.js';
+import type { Policy } from '../policy/policy.js';
+import { addDays, addMonthsToDate, daysBetween, lastDayOf, laterOf } from './months.js';
+
+const CHECK_ORDER: Record<Trigger, readonly CheckId[]> = {
+  renewal: ['ttm_revenue', 'assessment_score', 'support_plan_renewal'],
+  anniversary: ['mfa_admins', 'security_contact', 'alert_response'],
+};
+
+export function checkOrder(trigger: Trigger): readonly CheckId[] {
+  return CHECK_ORDER[trigger];
+}
+
+/**
+ * Decides one cycle (SPEC §3). A pure function of the partner, the evidence, the policy and the
+ * as-of date: no clock, no I/O, so `explain` and `run --dry-run` see exactly what `run` does.
+ */
+export function evaluate(cycle: CycleRef, partner: Partner, evidence: Evidence, policy: Policy, asOf: IsoDate): Decision {
+  const checks = cycle.trigger === 'renewal' ? renewalChecks(cycle, evidence, policy, asOf) : anniversaryChecks(evidence, policy, asOf);
+  const outcome = outcomeOf(checks);
+  const decision: Decision = {
+    partnerId: partner.partnerId,
+    trigger: cycle.trigger,
+    cycle: cycle.cycle,
+    outcome,
+    final: FINAL_OUTCOMES.has(outcome),
+    checks,
+    decidedOn: asOf,
+    policyVersion: policy.version,
+    ...(cycle.termEnd ? { termEnd: cycle.termEnd } : {}),
+  };
+  if (outcome === 'transition_required') decision.reapplyEligibleOn = addMonthsToDate(asOf, policy.reapplyWaitMonths);
+  if (outcome === 'awaiting_support_renewal') {
+    const renewal = checks.find((check) => check.id === 'support_plan_renewal');
+    decision.deadline = renewal?.evidence.deadline as IsoDate;
+  }
+  return decision;
+}
+
+/**
+ * Any failure means the partner must move; anything unknown (other than a renewal it still has
+ * time for) needs a person; a renewal still open means waiting; otherwise confirmed.
+ */
+export function outcomeOf(checks: Check[]): Outcome {
+  if (checks.some((check) => check.result === 'fail')) return 'transition_required';
+  const unknown = checks.filter((check) => check.result === 'unknown');
+  if (unknown.some((check) => check.missing?.reason !== 'renewal_pending')) return 'needs_review';
+  if (unknown.length > 0) return 'awaiting_support_renewal';
+  return 'confirmed';
+}
+
+function renewalChecks(cycle: CycleRef, evidence: Evidence, policy: Policy, asOf: IsoDate): Check[] {
+  const awaiting = evidence.prior.awaiting;
+  // Once the partner was told its score passed, that verdict stands: later data cannot take back
+  // what it was asked to act on. Only the renewal itself is looked at again.
+  const carried = awaiting?.checks.filter((check) => check.id === 'ttm_revenue' || check.id === 'assessment_score');
+  const checks =
+    carried && carried.length === 2
+      ? carried
+      : [revenueCheck(evidence.revenue, policy), assessmentCheck(evidence.assessment ?? [], policy, asOf)];
+  if (checks.every((check) => check.result === 'pass')) checks.push(renewalCheck(cycle, evidence, policy, asOf));
+  return checks;
+}
+
+export function revenueCheck(revenue: RevenueEvidence | undefined, policy: Policy): Check {
+  const minimum = parseDecimal(policy.revenue.minimumTtmUsd);
+  const base = { id: 'ttm_revenue', required: `>= ${toFixed(minimum, 2)}`, unit: 'usd' } as const;
+  if (!revenue) {
+    return unknown(base, 'revenue_feed_stale', 'no revenue data was read for this cycle', {});
+  }
+  const lastMonth = revenue.window.months[revenue.window.months.length - 1]!;
+  const converted = revenue.groups.map((group) => {
+    const rate = group.currency === 'USD' ? '1' : revenue.fxRates[`${group.currency}:${group.month}`];
+    const usd = rate === undefined ? null : mul(parseDecimal(group.amount), parseDecimal(rate));
+    return { ...group, usdPerUnit: rate ?? null, usd };
+  });
+  const known = converted.filter((group) => group.usd !== null);
+  const partialUsd = sum(known.map((group) => group.usd!));
+  const evidence = {
+    window: revenue.window,
+    groups: converted.map((group) => ({ ...group, usd: group.usd === null ? null : toPlainString(group.usd, 12) })),
+    totalUsd: toPlainString(partialUsd, 12),
+    latestChargeDate: revenue.latestChargeDate,
+  };
+
+  if (!revenue.feedReachesWindowEnd) {
+    const latest = revenue.latestChargeDate ? `the latest charge is dated ${revenue.latestChargeDate}` : 'no revenue has been imported';
+    return unknown(base, 'revenue_feed_stale', `no revenue dated in ${lastMonth} has been imported for anyone yet (${latest})`, evidence);
+  }
+  const missing = [...new Set(converted.filter((group) => group.usd === null).map((g) => `${g.currency} ${g.month}`))];
+  if (missing.length > 0) {
+    return unknown(base, 'fx_rate_missing', `no USD rate for ${missing.join(', ')}`, evidence);
+  }
+  return {
+    ...base,
+    result: compare(partialUsd, minimum) >= 0 ? 'pass' : 'fail',
+    // Truncated, never rounded: 999,999.995 must not read as the threshold it missed.
+    observed: toFixed(partialUsd, 2, 'truncate'),
+    evidence,
+  };
+}
+
+const CATEGORIES: readonly AssessmentCategory[] = ['sell', 'secure', 'support'];
+
+export function assessmentCheck(lines: NonNullable<Evidence['assessment']>, policy: Policy, asOf: IsoDate): Check {
+  const passMark = parseDecimal(policy.assessment.passMark);
+  const base = { id: 'assessment_score', required: `>= ${policy.assessment.passMark}`, unit: 'score' } as const;
+  if (lines.length === 0) return unknown(base, 'assessment_missing', `no assessment on or before ${asOf}`, {});
+
+  const assessedOn = lines[0]!.assessedOn;
+  const ageDays = daysBetween(assessedOn, asOf);
+  const means: Partial<Record<AssessmentCategory, Rational>> = {};
+  for (const category of CATEGORIES) {
+    const scores = lines.filter((line) => line.category === category).map((line) => parseDecimal(line.score));
+    if (scores.length > 0) means[category] = div(sum(scores), rational(scores.length));
+  }
+  const evidence = {
+    assessedOn,
+    ageDays,
+    categories: CATEGORIES.map((category) => ({
+      category,
+      weight: policy.assessment.weights[category],
+      mean: means[category] ? toPlainString(means[category]!, 6) : null,
+      capabilities: lines.filter((line) => line.category === category).map((line) => ({ capability: line.capability, score: line.score })),
+    })),
+  };
+  if (ageDays > policy.assessment.maxAgeDays) {
+    return unknown(base, 'assessment_stale', `the latest assessment (${assessedOn}) is ${ageDays} days old; at most ${policy.assessment.maxAgeDays} allowed`, evidence);
+  }
+  const absent = CATEGORIES.filter((category) => !means[category]);
+  if (absent.length > 0) {
+    return unknown(base, 'assessment_incomplete', `the assessment of ${assessedOn} has no score for ${absent.join(', ')}`, evidence);
+  }
+  const total = CATEGORIES.reduce(
+    (acc, category) => add(acc, mul(parseDecimal(policy.assessment.weights[category]), means[category]!)),
+    ZERO,
+  );
+  return {
+    ...base,
+    result: compare(total, passMark) >= 0 ? 'pass' : 'fail',
+    observed: toFixed(total, 2, 'truncate'),
+    evidence: { ...evidence, total: toPlainString(total, 6) },
+  };
+}
+
+/**
+ * The support-plan renewal. Renewed = a term starting after the cycle's term end. Otherwise the
+ * partner has until the deadline, counted from when it was actually told; a partner never told is
+ * never failed for it.
+ */
+export function renewalCheck(cycle: CycleRef, evidence: Evidence, policy: Policy, asOf: IsoDate): Check {
+  const termEnd = cycle.termEnd ?? lastDayOf(cycle.cycle);
+  const required = `term starting after ${termEnd}`;
+  const renewed = evidence.supportTerms
+    .filter((term) => term.termStart > termEnd)
+    .sort((a, b) => (a.termStart < b.termStart ? -1 : 1))[0];
+  if (renewed) {
+    return {
+      id: 'support_plan_renewal',
+      result: 'pass',
+      observed: renewed.termStart,
+      required,
+      unit: 'date',
+      evidence: { termEnd, renewedTerm: renewed },
+    };
+  }
+
+  const awaiting = evidence.prior.awaiting;
+  const firstDeadline = laterOf(addDays(lastDayOf(cycle.cycle), policy.supportRenewal.graceDays), addDays(asOf, policy.supportRenewal.minNoticeDays));
+  const toldOn = awaiting?.toldOn ?? null;
+  const deadline = !awaiting
+    ? firstDeadline
+    : toldOn
+      ? laterOf(awaiting.deadline, addDays(toldOn, policy.supportRenewal.minNoticeDays))
+      : laterOf(awaiting.deadline, addDays(asOf, policy.supportRenewal.minNoticeDays));
+  const evidenceOut = { termEnd, deadline, toldOn, terms: evidence.supportTerms };
+  if (toldOn && asOf > deadline) {
+    return {
+      id: 'support_plan_renewal',
+      result: 'fail',
+      observed: 'none',
+      required: `${required}, by ${deadline}`,
+      unit: 'date',
+      evidence: evidenceOut,
+    };
+  }
+  return {
+    id: 'support_plan_renewal',
+    result: 'unknown',
+    observed: 'none',
+    required: `${required}, by ${deadline}`,
+    unit: 'date',
+    missing: {
+      reason: 'renewal_pending',
+      detail: toldOn ? `told on ${toldOn}; renewal due by ${deadline}` : `not renewed yet; the partner is to be told it must renew by ${deadline}`,
+    },
+    evidence: evidenceOut,
+  };
+}
+
+function anniversaryChecks(evidence: Evidence, policy: Policy, asOf: IsoDate): Check[] {
+  const snapshot = evidence.security ?? null;
+  const ids = CHECK_ORDER.anniversary;
+  const required = {
+    mfa_admins: `>= ${policy.security.minMfaCoverage}`,
+    security_contact: policy.security.requireContact ? 'present' : 'not required',
+    alert_response: `>= ${policy.security.minAlertResponseRate}`,
+  } as Record<CheckId, string>;
+  const units = { mfa_admins: 'ratio', security_contact: 'email', alert_response: 'ratio' } as const;
+  const baseOf = (id: CheckId) => ({ id, required: required[id]!, unit: units[id as keyof typeof units] });
+
+  if (!snapshot) {
+    return ids.map((id) => unknown(baseOf(id), 'snapshot_missing', `no security snapshot on or before ${asOf}`, {}));
+  }
+  const ageDays = daysBetween(snapshot.asOf, asOf);
+  const evidenceOf = (extra: Record<string, unknown>) => ({ snapshotAsOf: snapshot.asOf, ageDays, ...extra });
+  if (ageDays > policy.security.maxAgeDays) {
+    const detail = `the latest security snapshot (${snapshot.asOf}) is ${ageDays} days old; at most ${policy.security.maxAgeDays} allowed`;
+    return ids.map((id) => unknown(baseOf(id), 'snapshot_stale', detail, evidenceOf({})));
+  }
+  return [mfaCheck(snapshot, policy, baseOf('mfa_admins'), evidenceOf), contactCheck(snapshot, policy, baseOf('security_contact'), evidenceOf), alertCheck(snapshot, policy, baseOf('alert_response'), evidenceOf)];
+}
+
+type CheckBase = Pick<Check, 'id' | 'required' | 'unit'>;
+type EvidenceOf = (extra: Record<string, unknown>) => Record<string, unknown>;
+
+function mfaCheck(snapshot: SecuritySnapshot, policy: Policy, base: CheckBase, evidenceOf: EvidenceOf): Check {
+  const evidence = evidenceOf({ adminUsers: snapshot.adminUsers, adminUsersWithMfa: snapshot.adminUsersWithMfa });
+  if (snapshot.adminUsers === 0) {
+    return unknown(base, 'no_admin_users', `the snapshot of ${snapshot.asOf} lists no admin users`, evidence);
+  }
+  return ratioCheck(base, snapshot.adminUsersWithMfa, snapshot.adminUsers, policy.security.minMfaCoverage, evidence);
+}
+
+function alertCheck(snapshot: SecuritySnapshot, policy: Policy, base: CheckBase, evidenceOf: EvidenceOf): Check {
+  const evidence = evidenceOf({ alertsTotal: snapshot.alertsTotal, alertsRespondedInTime: snapshot.alertsRespondedInTime });
+  if (snapshot.alertsTotal === 0) return { ...base, result: 'pass', observed: 'no alerts', evidence };
+  return ratioCheck(base, snapshot.alertsRespondedInTime, snapshot.alertsTotal, policy.security.minAlertResponseRate, evidence);
+}
+
+function ratioCheck(base: CheckBase, part: number, whole: number, minimum: string, evidence: Record<string, unknown>): Check {
+  const ratio = rational(part, whole);
+  return {
+    ...base,
+    result: compare(ratio, parseDecimal(minimum)) >= 0 ? 'pass' : 'fail',
+    observed: trimZeros(toFixed(ratio, 4, 'truncate')),
+    evidence,
+  };
+}
+
+function contactCheck(snapshot: SecuritySnapshot, policy: Policy, base: CheckBase, evidenceOf: EvidenceOf): Check {
+  const contact = snapshot.securityContact?.trim() || null;
+  const evidence = evidenceOf({ securityContact: contact });
+  const wellFormed = contact !== null && isEmail(contact);
+  return {
+    ...base,
+    result: wellFormed || !policy.security.requireContact ? 'pass' : 'fail',
+    observed: contact ?? 'none',
+    evidence: wellFormed || contact === null ? evidence : { ...evidence, problem: 'not a well-formed email address' },
+  };
+}
+
+function unknown(base: CheckBase, reason: NonNullable<Check['missing']>['reason'], detail: string, evidence: Record<string, unknown>): Check {
+  return { ...base, result: 'unknown', observed: 'unknown', missing: { reason, detail }, evidence };
+}
+
+function trimZeros(text: string): string {
+  return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
+}

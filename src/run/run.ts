@@ -1,0 +1,341 @@
+import type { Config } from '../config/config.js';
+import type { Store } from '../db/database.js';
+import type { NoticeRow } from '../db/schema.js';
+import type { CycleRef, Decision, IsoDate, Outcome, Partner, SupportTerm } from '../domain/types.js';
+import type { Logger } from '../log/logger.js';
+import { type Mailer, newMessageId, SendError } from '../mail/mailer.js';
+import { type OpsSummaryInput, renderOpsSummary, renderPartnerNotice, type Templates } from '../mail/render.js';
+import type { Policy } from '../policy/policy.js';
+import { findDueCycles, type DueResult } from '../rules/due.js';
+import { evaluate } from '../rules/evaluate.js';
+import { listRecordedCycles, recordDecision } from '../store/cycles.js';
+import { EvidenceReader } from '../store/evidence.js';
+import { insertNotice, listSendableNotices, markFailed, markSent, recipientsOf } from '../store/notices.js';
+import { listPartnersWithTerms } from '../store/partners.js';
+import { acquireRunLock } from './lock.js';
+import { finishRun, markRunInterrupted, startRun } from './runs.js';
+
+export interface RunOptions {
+  asOf: IsoDate;
+  partnerId?: string;
+  dryRun: boolean;
+  origin: 'manual' | 'scheduled';
+  now: () => Date;
+  log: Logger;
+  /** Aborting stops the run after the current partner's transaction; what was decided stays. */
+  signal?: AbortSignal;
+}
+
+export interface RunDeps {
+  store: Store;
+  policy: Policy;
+  config: Config;
+  templates: Templates;
+  mailer: Mailer;
+}
+
+export interface RunJson {
+  asOf: IsoDate;
+  dryRun: boolean;
+  policyVersion: string;
+  runId: number | null;
+  decisions: Array<{
+    partnerId: string;
+    trigger: string;
+    cycle: string;
+    outcome: Outcome;
+    checks: Array<{ id: string; result: string; observed: string; required: string }>;
+    reapplyEligibleOn?: IsoDate;
+    deadline?: IsoDate;
+  }>;
+  notices: Array<{ partnerId: string; to: string[]; kinds: string[]; status: 'sent' | 'failed' | 'dry_run' }>;
+  missingSupportPlan: string[];
+  stopped: boolean;
+}
+
+export interface RunResult {
+  json: RunJson;
+  exitCode: 0 | 1;
+  counts: Record<Outcome, number>;
+}
+
+interface DueGroup {
+  partner: Partner;
+  supportTerms: SupportTerm[];
+  cycles: CycleRef[];
+}
+
+/**
+ * One run: find what is due, decide it, record each partner's decisions and notice in one
+ * transaction, then send every notice that is waiting. A crash anywhere loses nothing: a
+ * recorded decision is never re-decided, and a notice is sent from the outbox table by the next
+ * run if this one did not get to it.
+ */
+export async function runReevaluation(deps: RunDeps, options: RunOptions): Promise<RunResult> {
+  const { store, policy } = deps;
+  const counts = emptyCounts();
+  const json: RunJson = {
+    asOf: options.asOf,
+    dryRun: options.dryRun,
+    policyVersion: policy.version,
+    runId: null,
+    decisions: [],
+    notices: [],
+    missingSupportPlan: [],
+    stopped: false,
+  };
+
+  const runId = options.dryRun ? 0 : await startRun(store.db, options.asOf, options.origin, options.now);
+  json.runId = options.dryRun ? null : runId;
+  const log = options.log.child(options.dryRun ? { dryRun: true } : { runId });
+  const lock = options.dryRun
+    ? null
+    : await acquireRunLock(store, runId, options.now, async (staleRunId, holder) => {
+        await markRunInterrupted(store.db, staleRunId);
+        log.warn('recovered a stale run lock', { staleRunId, holder });
+      }).catch(async (error: unknown) => {
+        await store.db.deleteFrom('runs').where('id', '=', runId).execute();
+        throw error;
+      });
+
+  let failedSends = 0;
+  let anythingDecided = false;
+  try {
+    const { groups, due } = await findDue(store, policy, options);
+    json.missingSupportPlan = due.missingSupportPlan;
+    log.info(`as of ${options.asOf}: ${due.due.length} cycle(s) due for ${groups.length} partner(s)`);
+    const reader = new EvidenceReader(store.db, policy, options.asOf);
+    const ops: OpsSummaryInput = {
+      asOf: options.asOf,
+      runId,
+      policyVersion: policy.version,
+      counts,
+      needsReview: [],
+      missingSupportPlan: [],
+      failedSends: [],
+    };
+
+    for (const group of groups) {
+      if (options.signal?.aborted) {
+        json.stopped = true;
+        log.warn('stop requested: no further partners will be decided in this run');
+        break;
+      }
+      const decided: Array<{ decision: Decision; firstAwaiting: boolean }> = [];
+      for (const cycle of group.cycles) {
+        const evidence = await reader.read(cycle, group.supportTerms);
+        const decision = evaluate(cycle, group.partner, evidence, policy, options.asOf);
+        decided.push({ decision, firstAwaiting: !evidence.prior.awaiting });
+      }
+      for (const { decision } of decided) {
+        counts[decision.outcome] += 1;
+        json.decisions.push(toJsonDecision(decision));
+        if (decision.outcome === 'needs_review') {
+          ops.needsReview.push({
+            partnerId: decision.partnerId,
+            partnerName: group.partner.name,
+            trigger: decision.trigger,
+            cycle: decision.cycle,
+            missing: decision.checks
+              .filter((check) => check.result === 'unknown' && check.missing)
+              .map((check) => `${check.id}: ${check.missing!.detail}`),
+          });
+        }
+      }
+
+      if (options.dryRun) {
+        const toTell = decided
+          .filter(({ decision, firstAwaiting }) => decision.final || (decision.outcome === 'awaiting_support_renewal' && firstAwaiting))
+          .map(({ decision }) => decision);
+        const rendered = renderPartnerNotice({ partner: group.partner, decisions: toTell, asOf: options.asOf }, deps.templates);
+        if (rendered) {
+          json.notices.push({ partnerId: group.partner.partnerId, to: group.partner.noticeTo, kinds: rendered.kinds, status: 'dry_run' });
+        }
+        continue;
+      }
+
+      const recordedAt = options.now().toISOString();
+      const changed = await store.db.transaction().execute(async (trx) => {
+        const recorded = [];
+        for (const { decision } of decided) recorded.push(await recordDecision(trx, runId, decision, recordedAt));
+        const toTell = recorded.filter((r) => r.notify);
+        const rendered = renderPartnerNotice(
+          { partner: group.partner, decisions: toTell.map((r) => r.decision), asOf: options.asOf },
+          deps.templates,
+        );
+        if (rendered) {
+          await insertNotice(
+            trx,
+            {
+              runId,
+              partnerId: group.partner.partnerId,
+              audience: 'partner',
+              kinds: rendered.kinds,
+              messageId: newMessageId({ runId, partnerId: group.partner.partnerId, domain: mailDomain(deps.config.mailFrom) }),
+              locale: group.partner.locale,
+              from: deps.config.mailFrom,
+              to: group.partner.noticeTo,
+              cc: group.partner.noticeCc,
+              subject: rendered.subject,
+              text: rendered.text,
+              html: rendered.html,
+              createdAt: recordedAt,
+            },
+            toTell.map((r) => r.decisionId!),
+          );
+        }
+        return recorded.some((r) => r.changed);
+      });
+      anythingDecided ||= changed;
+    }
+
+    if (options.dryRun) return { json, exitCode: 0, counts };
+
+    const partners = new Map(groups.map((group) => [group.partner.partnerId, group.partner]));
+    ops.missingSupportPlan = due.missingSupportPlan.map((partnerId) => ({
+      partnerId,
+      partnerName: partners.get(partnerId)?.name ?? partnerId,
+    }));
+
+    const sent = await sendWaitingNotices(deps, options, log);
+    failedSends += sent.failed.length;
+    json.notices.push(...sent.results.filter((result) => result.partnerId !== null).map((r) => ({ ...r, partnerId: r.partnerId! })));
+    ops.failedSends = sent.failed;
+
+    if (deps.config.opsEmail && (anythingDecided || sent.failed.length > 0)) {
+      failedSends += await sendOpsSummary(deps, options, runId, ops, log);
+    }
+    await finishRun(store.db, runId, options.now, json.stopped ? 'stopped' : failedSends > 0 ? 'completed_with_failures' : 'completed', counts);
+    return { json, exitCode: failedSends > 0 ? 1 : 0, counts };
+  } catch (error) {
+    if (!options.dryRun) await finishRun(store.db, runId, options.now, 'failed', counts, (error as Error).message).catch(() => undefined);
+    throw error;
+  } finally {
+    await lock?.release();
+  }
+}
+
+/** What `due` and `run` share: every due cycle, grouped by partner, in a stable order. */
+export async function findDue(
+  store: Store,
+  policy: Policy,
+  options: { asOf: IsoDate; partnerId?: string },
+): Promise<{ due: DueResult; groups: DueGroup[] }> {
+  const [partners, recorded] = await Promise.all([
+    listPartnersWithTerms(store.db, options.partnerId),
+    listRecordedCycles(store.db, options.partnerId),
+  ]);
+  const due = findDueCycles({ asOf: options.asOf, policy, partners, recorded });
+  const byPartner = new Map(partners.map((entry) => [entry.partner.partnerId, entry]));
+  const groups = new Map<string, DueGroup>();
+  for (const cycle of due.due) {
+    const entry = byPartner.get(cycle.partnerId);
+    if (!entry) continue;
+    const group = groups.get(cycle.partnerId) ?? { ...entry, cycles: [] };
+    group.cycles.push(cycle);
+    groups.set(cycle.partnerId, group);
+  }
+  return { due, groups: [...groups.values()] };
+}
+
+interface SendOutcome {
+  results: Array<{ partnerId: string | null; to: string[]; kinds: string[]; status: 'sent' | 'failed' }>;
+  failed: Array<{ partnerId: string | null; to: string[]; error: string }>;
+}
+
+async function sendWaitingNotices(deps: RunDeps, options: RunOptions, log: Logger): Promise<SendOutcome> {
+  const outcome: SendOutcome = { results: [], failed: [] };
+  const waiting = await listSendableNotices(deps.store.db, options.now().toISOString());
+  for (const notice of waiting) {
+    const status = await sendOne(deps, options, notice, log);
+    const { to } = recipientsOf(notice);
+    outcome.results.push({ partnerId: notice.partner_id, to, kinds: JSON.parse(notice.kinds) as string[], status: status.ok ? 'sent' : 'failed' });
+    if (!status.ok) outcome.failed.push({ partnerId: notice.partner_id, to, error: status.error });
+  }
+  return outcome;
+}
+
+async function sendOne(
+  deps: RunDeps,
+  options: RunOptions,
+  notice: NoticeRow,
+  log: Logger,
+): Promise<{ ok: true } | { ok: false; error: string }> {
+  const { to, cc } = recipientsOf(notice);
+  try {
+    await deps.mailer.send({
+      messageId: notice.message_id,
+      from: notice.mail_from,
+      to,
+      cc,
+      subject: notice.subject,
+      text: notice.text_body,
+      html: notice.html_body,
+    });
+    await markSent(deps.store.db, notice, options.now().toISOString(), options.asOf);
+    log.info('notice sent', { partnerId: notice.partner_id, messageId: notice.message_id });
+    return { ok: true };
+  } catch (error) {
+    const permanent = error instanceof SendError && error.permanent;
+    const message = (error as Error).message;
+    const status = await markFailed(deps.store.db, notice, message, permanent, options.now());
+    log.error(`notice could not be sent (${status})`, { partnerId: notice.partner_id, messageId: notice.message_id, error: message });
+    return { ok: false, error: message };
+  }
+}
+
+async function sendOpsSummary(deps: RunDeps, options: RunOptions, runId: number, ops: OpsSummaryInput, log: Logger): Promise<number> {
+  const rendered = renderOpsSummary(ops, deps.templates);
+  const createdAt = options.now().toISOString();
+  const noticeId = await deps.store.db.transaction().execute((trx) =>
+    insertNotice(
+      trx,
+      {
+        runId,
+        partnerId: null,
+        audience: 'ops',
+        kinds: ['summary'],
+        messageId: newMessageId({ runId, partnerId: null, domain: mailDomain(deps.config.mailFrom) }),
+        locale: 'en',
+        from: deps.config.mailFrom,
+        to: [deps.config.opsEmail!],
+        cc: [],
+        subject: rendered.subject,
+        text: rendered.text,
+        html: rendered.html,
+        createdAt,
+      },
+      [],
+    ),
+  );
+  const notice = await deps.store.db.selectFrom('notices').selectAll().where('id', '=', noticeId).executeTakeFirstOrThrow();
+  const status = await sendOne(deps, options, notice, log);
+  return status.ok ? 0 : 1;
+}
+
+function toJsonDecision(decision: Decision): RunJson['decisions'][number] {
+  return {
+    partnerId: decision.partnerId,
+    trigger: decision.trigger,
+    cycle: decision.cycle,
+    outcome: decision.outcome,
+    checks: decision.checks.map((check) => ({
+      id: check.id,
+      result: check.result,
+      observed: check.observed,
+      required: check.required,
+    })),
+    ...(decision.reapplyEligibleOn ? { reapplyEligibleOn: decision.reapplyEligibleOn } : {}),
+    ...(decision.deadline ? { deadline: decision.deadline } : {}),
+  };
+}
+
+export function emptyCounts(): Record<Outcome, number> {
+  return { confirmed: 0, awaiting_support_renewal: 0, transition_required: 0, needs_review: 0 };
+}
+
+function mailDomain(from: string): string {
+  const address = /<([^>]+)>/.exec(from)?.[1] ?? from;
+  return address.split('@')[1] ?? 'localhost';
+}
+

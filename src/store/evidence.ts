@@ -1,0 +1,157 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type {
+  AssessmentCategory,
+  AssessmentLine,
+  CycleRef,
+  Evidence,
+  IsoDate,
+  PriorState,
+  RevenueEvidence,
+  SecuritySnapshot,
+  SupportTerm,
+} from '../domain/types.js';
+import { fromMicro, toPlainString } from '../money/decimal.js';
+import type { Policy } from '../policy/policy.js';
+import { firstDayOf, lastDayOf, ttmWindow } from '../rules/months.js';
+import { loadPriorState } from './cycles.js';
+
+/**
+ * Reads what the rules need for one cycle. Sums are computed by the database over the covering
+ * index (partner, charge_date, currency, amount); only one row per currency and month reaches
+ * JavaScript, as exact integer text.
+ */
+export class EvidenceReader {
+  private readonly feedReaches = new Map<string, boolean>();
+  private latestChargeDate: IsoDate | null | undefined;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly policy: Policy,
+    private readonly asOf: IsoDate,
+  ) {}
+
+  async read(cycle: CycleRef, supportTerms: SupportTerm[]): Promise<Evidence> {
+    const prior = await loadPriorState(this.db, cycle);
+    if (cycle.trigger === 'renewal') {
+      const [revenue, assessment] = await Promise.all([this.revenue(cycle), this.assessment(cycle.partnerId)]);
+      return { supportTerms, revenue, assessment, prior };
+    }
+    return { supportTerms, security: await this.security(cycle.partnerId), prior };
+  }
+
+  async revenue(cycle: CycleRef): Promise<RevenueEvidence> {
+    const window = ttmWindow(cycle.cycle, this.policy.revenue.windowMonths);
+    const rows = await this.db
+      .selectFrom('revenue_lines')
+      .select([
+        'currency',
+        sql<string>`substr(charge_date, 1, 7)`.as('month'),
+        sql<string>`cast(sum(amount_micro) as text)`.as('amount_micro'),
+        sql<string>`cast(count(*) as text)`.as('lines'),
+      ])
+      .where('partner_id', '=', cycle.partnerId)
+      .where('charge_date', '>=', window.from)
+      .where('charge_date', '<=', window.to)
+      .groupBy(['currency', sql`substr(charge_date, 1, 7)`])
+      .orderBy(sql`substr(charge_date, 1, 7)`)
+      .orderBy('currency')
+      .execute();
+    const groups = rows.map((row) => ({
+      month: row.month,
+      currency: row.currency,
+      amount: toPlainString(fromMicro(BigInt(row.amount_micro)), 6),
+      lines: Number(row.lines),
+    }));
+    const currencies = [...new Set(groups.map((group) => group.currency).filter((c) => c !== 'USD'))];
+    const fxRates: Record<string, string> = {};
+    if (currencies.length > 0) {
+      const rates = await this.db
+        .selectFrom('fx_rates')
+        .select(['currency', 'month', 'usd_per_unit'])
+        .where('currency', 'in', currencies)
+        .where('month', 'in', window.months)
+        .execute();
+      for (const rate of rates) fxRates[`${rate.currency}:${rate.month}`] = rate.usd_per_unit;
+    }
+    const lastMonth = window.months[window.months.length - 1]!;
+    return {
+      window,
+      feedReachesWindowEnd: await this.anyRevenueIn(lastMonth),
+      latestChargeDate: await this.latestCharge(),
+      groups,
+      fxRates,
+    };
+  }
+
+  async assessment(partnerId: string): Promise<AssessmentLine[]> {
+    const latest = await this.db
+      .selectFrom('assessments')
+      .select(sql<string | null>`max(assessed_on)`.as('assessed_on'))
+      .where('partner_id', '=', partnerId)
+      .where('assessed_on', '<=', this.asOf)
+      .executeTakeFirst();
+    if (!latest?.assessed_on) return [];
+    const rows = await this.db
+      .selectFrom('assessments')
+      .select(['assessed_on', 'category', 'capability', 'score'])
+      .where('partner_id', '=', partnerId)
+      .where('assessed_on', '=', latest.assessed_on)
+      .orderBy('category')
+      .orderBy('capability')
+      .execute();
+    return rows.map((row) => ({
+      assessedOn: row.assessed_on,
+      category: row.category as AssessmentCategory,
+      capability: row.capability,
+      score: row.score,
+    }));
+  }
+
+  async security(partnerId: string): Promise<SecuritySnapshot | null> {
+    const row = await this.db
+      .selectFrom('security_snapshots')
+      .selectAll()
+      .where('partner_id', '=', partnerId)
+      .where('as_of', '<=', this.asOf)
+      .orderBy('as_of', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!row) return null;
+    return {
+      asOf: row.as_of,
+      adminUsers: Number(row.admin_users),
+      adminUsersWithMfa: Number(row.admin_users_with_mfa),
+      securityContact: row.security_contact || null,
+      alertsTotal: Number(row.alerts_total),
+      alertsRespondedInTime: Number(row.alerts_responded_in_time),
+    };
+  }
+
+  private async anyRevenueIn(month: string): Promise<boolean> {
+    const cached = this.feedReaches.get(month);
+    if (cached !== undefined) return cached;
+    const row = await this.db
+      .selectFrom('revenue_lines')
+      .select('charge_date')
+      .where('charge_date', '>=', firstDayOf(month))
+      .where('charge_date', '<=', lastDayOf(month))
+      .limit(1)
+      .executeTakeFirst();
+    this.feedReaches.set(month, row !== undefined);
+    return row !== undefined;
+  }
+
+  private async latestCharge(): Promise<IsoDate | null> {
+    if (this.latestChargeDate === undefined) {
+      const row = await this.db
+        .selectFrom('revenue_lines')
+        .select(sql<string | null>`max(charge_date)`.as('latest'))
+        .executeTakeFirst();
+      this.latestChargeDate = row?.latest ?? null;
+    }
+    return this.latestChargeDate;
+  }
+}
+
+export type { PriorState };

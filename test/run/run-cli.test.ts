@@ -1,0 +1,240 @@
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { simpleParser } from 'mailparser';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RunJson } from '../../src/run/run.js';
+import { runCli, SAMPLE_DIR } from '../helpers/cli.js';
+import { smtpError, startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
+import { tempDir } from '../helpers/temp-store.js';
+
+const AS_OF = '2026-10-15';
+const NOW = () => new Date('2026-10-15T06:00:00Z');
+
+const EXPECTED: Record<string, string> = {
+  '4010001 renewal 2026-10': 'confirmed',
+  '4010002 renewal 2026-10': 'awaiting_support_renewal',
+  '4010003 renewal 2026-10': 'transition_required',
+  '4010004 renewal 2026-10': 'transition_required',
+  '4010005 renewal 2026-10': 'needs_review',
+  '4010006 anniversary 2026-10': 'confirmed',
+  '4010007 anniversary 2026-10': 'transition_required',
+  '4010008 anniversary 2026-10': 'needs_review',
+  '4010009 renewal 2026-09': 'awaiting_support_renewal',
+  '4010012 renewal 2026-10': 'confirmed',
+  '4010012 anniversary 2026-10': 'confirmed',
+};
+
+describe('csp-reeval run on the sample data', () => {
+  let dir: string;
+  let cleanup: () => void;
+  let env: Record<string, string>;
+  let smtp: TestSmtpServer | null = null;
+
+  beforeEach(async () => {
+    ({ dir, cleanup } = tempDir());
+    env = {
+      DATABASE_URL: path.join(dir, 'reeval.sqlite'),
+      OUTBOX_DIR: path.join(dir, 'outbox'),
+      OPS_EMAIL: 'csp-ops@example.com',
+      MAIL_FROM: 'CSP Programme <csp-programme@example.com>',
+    };
+    const imported = await runCli(['import', SAMPLE_DIR], env, NOW);
+    expect(imported.stderr).not.toMatch(/error/i);
+    expect(imported.code).toBe(0);
+  });
+
+  afterEach(async () => {
+    await smtp?.close();
+    smtp = null;
+    cleanup();
+  });
+
+  const run = async (args: string[] = [], extraEnv: Record<string, string> = {}) => {
+    const result = await runCli(['run', '--as-of', AS_OF, '--json', ...args], { ...env, ...extraEnv }, NOW);
+    return { ...result, json: result.stdout ? (JSON.parse(result.stdout) as RunJson) : null };
+  };
+  const emlFiles = () => {
+    try {
+      return readdirSync(env.OUTBOX_DIR!).filter((name) => name.endsWith('.eml')).sort();
+    } catch {
+      return [];
+    }
+  };
+  const count = (table: string) => {
+    const db = new BetterSqlite3(env.DATABASE_URL!, { readonly: true });
+    try {
+      return (db.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  };
+
+  it('decides every due cycle with the outcome the rules give, and mails one notice per partner', async () => {
+    const { code, json, stderr } = await run();
+    expect(stderr).not.toMatch(/internal error/);
+    expect(code).toBe(0);
+    const outcomes = Object.fromEntries(json!.decisions.map((d) => [`${d.partnerId} ${d.trigger} ${d.cycle}`, d.outcome]));
+    expect(outcomes).toEqual(EXPECTED);
+    expect(json!.missingSupportPlan).toEqual(['4010011']);
+
+    const short = json!.decisions.find((d) => d.partnerId === '4010003')!;
+    expect(short.checks[0]).toEqual({ id: 'ttm_revenue', result: 'fail', observed: '999999.99', required: '>= 1000000.00' });
+    expect(short.reapplyEligibleOn).toBe('2027-10-15');
+    const exact = json!.decisions.find((d) => d.partnerId === '4010002')!;
+    expect(exact.checks[0]).toMatchObject({ id: 'ttm_revenue', result: 'pass', observed: '1000000.00' });
+    expect(exact.deadline).toBe('2026-10-31');
+    const late = json!.decisions.find((d) => d.partnerId === '4010009')!;
+    expect(late.deadline).toBe('2026-10-29');
+
+    const partnersNotified = json!.notices.map((n) => n.partnerId).sort();
+    expect(partnersNotified).toEqual(['4010001', '4010002', '4010003', '4010004', '4010006', '4010007', '4010009', '4010012']);
+    expect(json!.notices.every((n) => n.status === 'sent')).toBe(true);
+    expect(json!.notices.find((n) => n.partnerId === '4010012')!.kinds).toEqual(['confirmed']);
+    expect(emlFiles()).toHaveLength(9); // eight partners and the operations summary
+  });
+
+  it('changes nothing and sends nothing when run again with the same data and date', async () => {
+    await run();
+    const before = { decisions: count('decisions'), notices: count('notices'), files: emlFiles() };
+    const again = await run();
+    expect(again.code).toBe(0);
+    expect(again.json!.notices).toEqual([]);
+    expect(Object.fromEntries(again.json!.decisions.map((d) => [`${d.partnerId} ${d.trigger} ${d.cycle}`, d.outcome]))).toEqual({
+      '4010002 renewal 2026-10': 'awaiting_support_renewal',
+      '4010005 renewal 2026-10': 'needs_review',
+      '4010008 anniversary 2026-10': 'needs_review',
+      '4010009 renewal 2026-09': 'awaiting_support_renewal',
+    });
+    expect({ decisions: count('decisions'), notices: count('notices'), files: emlFiles() }).toEqual(before);
+  });
+
+  it('a dry run decides and renders but leaves no trace', async () => {
+    const tables = ['cycles', 'decisions', 'notices', 'runs', 'run_locks'];
+    const before = tables.map(count);
+    const { code, json } = await run(['--dry-run']);
+    expect(code).toBe(0);
+    expect(json!.dryRun).toBe(true);
+    expect(json!.decisions).toHaveLength(Object.keys(EXPECTED).length);
+    expect(json!.notices).toHaveLength(8);
+    expect(json!.notices.every((n) => n.status === 'dry_run')).toBe(true);
+    expect(tables.map(count)).toEqual(before);
+    expect(emlFiles()).toEqual([]);
+  });
+
+  it('a loopback SMTP server receives exactly the expected messages, each with its Message-ID', async () => {
+    smtp = await startSmtpServer();
+    const { code, json } = await run([], { SMTP_URL: smtp.url });
+    expect(code).toBe(0);
+    expect(smtp.received).toHaveLength(9);
+    const ids = smtp.received.map((m) => m.parsed.messageId);
+    expect(new Set(ids).size).toBe(9);
+    const toTransition = smtp.received.find((m) => m.envelopeTo.includes('csp@hikari-sol.example.jp'))!;
+    expect(toTransition.parsed.text).toContain('株式会社ひかりソリューションズ');
+    expect(toTransition.parsed.text).toContain('間接リセラー');
+    expect(toTransition.parsed.html).toBeTruthy();
+    const cc = smtp.received.find((m) => m.envelopeTo.includes('csp-admin@sakura-cloud.example.jp'))!;
+    expect(cc.envelopeTo).toContain('keiyaku@sakura-cloud.example.jp');
+    expect(json!.notices).toHaveLength(8);
+    // Nothing is sent a second time by a re-run.
+    await run([], { SMTP_URL: smtp.url });
+    expect(smtp.received).toHaveLength(9);
+  });
+
+  it('a failed send keeps the decision, exits 1, and the next run retries it once', async () => {
+    smtp = await startSmtpServer();
+    smtp.onMessage = () => smtpError('Mailbox busy, try later', 451);
+    const failed = await run([], { SMTP_URL: smtp.url });
+    expect(failed.code).toBe(1);
+    expect(failed.json!.notices.every((n) => n.status === 'failed')).toBe(true);
+    const decisionsAfterFailure = count('decisions');
+    expect(smtp.received).toHaveLength(0);
+
+    smtp.onMessage = null;
+    const retried = await run([], { SMTP_URL: smtp.url });
+    expect(retried.code).toBe(0);
+    expect(retried.json!.notices.filter((n) => n.status === 'sent')).toHaveLength(8);
+    expect(count('decisions')).toBe(decisionsAfterFailure);
+    const partnerMessages = smtp.received.filter((m) => !m.envelopeTo.includes('csp-ops@example.com'));
+    expect(partnerMessages).toHaveLength(8);
+    expect(new Set(partnerMessages.map((m) => m.parsed.messageId)).size).toBe(8);
+  });
+
+  it('a Shift_JIS partner name reaches its Japanese notice intact', async () => {
+    await run();
+    const files = emlFiles().map((name) => readFileSync(path.join(env.OUTBOX_DIR!, name)));
+    const parsed = await Promise.all(files.map((raw) => simpleParser(raw)));
+    const notice = parsed.find((m) => m.text?.includes('株式会社さくらクラウド'));
+    expect(notice).toBeDefined();
+    expect(notice!.subject).toMatch(/[ぁ-んァ-ン一-龯]/);
+  });
+
+  it('an awaiting partner that does not renew by the deadline is then told to move; one that renews is confirmed', async () => {
+    await run();
+    const plans = path.join(dirOf(env), 'renewal.csv');
+    writeFileSync(plans, 'partner_id,plan,term_start,term_end\n4010009,ASfP,2026-10-01,2027-09-30\n');
+    expect((await runCli(['import', 'support-plans', plans], env, NOW)).code).toBe(0);
+    const later = await runCli(['run', '--as-of', '2026-11-02', '--json'], env, () => new Date('2026-11-02T06:00:00Z'));
+    expect(later.code).toBe(0);
+    const json = JSON.parse(later.stdout) as RunJson;
+    const outcome = (id: string) => json.decisions.find((d) => d.partnerId === id)?.outcome;
+    expect(outcome('4010002')).toBe('transition_required');
+    expect(outcome('4010009')).toBe('confirmed');
+    expect(json.decisions.find((d) => d.partnerId === '4010002')!.reapplyEligibleOn).toBe('2027-11-02');
+  });
+
+  it('a second run while one holds the lock exits 3; a lock left by a dead process is recovered', async () => {
+    const db = new BetterSqlite3(env.DATABASE_URL!);
+    const stamp = NOW().toISOString();
+    db.prepare('insert into run_locks (name, run_id, holder, acquired_at, heartbeat_at) values (?, ?, ?, ?, ?)').run('run', 999, `${hostname()}:${process.pid}`, stamp, stamp);
+    const locked = await run();
+    expect(locked.code).toBe(3);
+    expect(locked.stderr).toMatch(/another run holds the lock/);
+    expect(count('decisions')).toBe(0);
+
+    db.prepare('update run_locks set holder = ? where name = ?').run(`${hostname()}:2147483646`, 'run');
+    db.close();
+    const recovered = await run();
+    expect(recovered.code).toBe(0);
+    expect(recovered.json!.decisions).toHaveLength(Object.keys(EXPECTED).length);
+  });
+
+  it('explain answers why, with the evidence, the policy version and the notice', async () => {
+    await run();
+    const { code, stdout } = await runCli(['explain', '4010003', '--as-of', AS_OF], env, NOW);
+    expect(code).toBe(0);
+    expect(stdout).toContain('transition_required');
+    expect(stdout).toContain('999999.99');
+    expect(stdout).toContain('2025-10-01');
+    expect(stdout).toContain('policy 2025-10');
+    expect(stdout).toMatch(/sent/);
+    expect((await runCli(['explain', 'nope'], env, NOW)).code).toBe(2);
+  });
+
+  it('report --format csv lists every decided cycle and keeps formulas inert', async () => {
+    await run();
+    const { code, stdout } = await runCli(['report', '--cycle', '2026-10', '--format', 'csv'], env, NOW);
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\r\n');
+    expect(lines[0]).toMatch(/^partner_id,partner_name,trigger,cycle,outcome/);
+    expect(lines).toHaveLength(1 + Object.keys(EXPECTED).filter((k) => k.endsWith('2026-10')).length);
+  });
+
+  it('a bad policy file and a bad --as-of are usage errors (exit 2) that name the problem', async () => {
+    const policy = path.join(dirOf(env), 'policy.json');
+    writeFileSync(policy, JSON.stringify({ version: '' }));
+    const bad = await runCli(['run', '--policy', policy], env, NOW);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(policy);
+    const badDate = await runCli(['run', '--as-of', '2026-02-30'], env, NOW);
+    expect(badDate.code).toBe(2);
+    expect(badDate.stderr).toContain('2026-02-30');
+  });
+});
+
+function dirOf(env: Record<string, string>): string {
+  const dir = path.dirname(env.DATABASE_URL!);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}

@@ -1,0 +1,101 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { REPO_ROOT, runCli, SAMPLE_DIR } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp-store.js';
+
+const CLI = path.join(REPO_ROOT, 'dist', 'jobs', 'cli.js');
+
+interface Scheduler {
+  child: ChildProcess;
+  lines: Array<Record<string, unknown>>;
+  waitFor(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; millis: number }>;
+}
+
+function startScheduler(env: Record<string, string>): Scheduler {
+  const child = spawn(process.execPath, [CLI, 'schedule'], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Array<Record<string, unknown>> = [];
+  const waiters: Array<() => void> = [];
+  let buffer = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    buffer += chunk;
+    let newline: number;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      // Not a terminal: every line must be one JSON object.
+      lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const wake of waiters.splice(0)) wake();
+    }
+  });
+  let stoppedAt = 0;
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; millis: number }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, millis: Date.now() - stoppedAt })),
+  );
+  const waitFor = (predicate: (line: Record<string, unknown>) => boolean, timeoutMs = 20_000) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out; log so far:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`)), timeoutMs);
+      const check = () => {
+        const found = lines.find(predicate);
+        if (found) {
+          clearTimeout(timer);
+          resolve(found);
+        } else waiters.push(check);
+      };
+      check();
+    });
+  const originalKill = child.kill.bind(child);
+  child.kill = (signal?: NodeJS.Signals | number) => {
+    stoppedAt = Date.now();
+    return originalKill(signal);
+  };
+  return { child, lines, waitFor, exit };
+}
+
+describe('csp-reeval schedule', () => {
+  const cleanups: Array<() => void> = [];
+  afterEach(() => {
+    for (const cleanup of cleanups.splice(0)) cleanup();
+  });
+
+  it('makes up a missed scheduled run once, logs JSON with the run id, and stops cleanly on SIGTERM', async () => {
+    const temp = tempDir();
+    cleanups.push(temp.cleanup);
+    const env = { DATABASE_URL: path.join(temp.dir, 'db.sqlite'), OUTBOX_DIR: path.join(temp.dir, 'outbox'), CRON_SCHEDULE: '0 6 * * *' };
+    expect((await runCli(['import', SAMPLE_DIR], env)).code).toBe(0);
+
+    const first = startScheduler(env);
+    cleanups.push(() => first.child.kill('SIGKILL'));
+    await first.waitFor((line) => line.msg === 'scheduler started');
+    await first.waitFor((line) => line.msg === 'run finished' && line.reason === 'catch-up');
+    expect(first.lines.some((line) => typeof line.runId === 'number')).toBe(true);
+    first.child.kill('SIGTERM');
+    const stopped = await first.exit;
+    expect(stopped.code).toBe(0);
+    expect(stopped.millis).toBeLessThan(10_000);
+    expect(first.lines.some((line) => line.msg === 'scheduler stopped')).toBe(true);
+
+    const db = new BetterSqlite3(env.DATABASE_URL, { readonly: true });
+    const runs = db.prepare("select origin, status from runs").all();
+    db.close();
+    expect(runs).toEqual([{ origin: 'scheduled', status: 'completed' }]);
+
+    // Started again after that run: nothing was missed, so no second catch-up.
+    const second = startScheduler(env);
+    cleanups.push(() => second.child.kill('SIGKILL'));
+    await second.waitFor((line) => line.msg === 'scheduler started');
+    second.child.kill('SIGINT');
+    expect((await second.exit).code).toBe(0);
+    expect(second.lines.some((line) => line.reason === 'catch-up')).toBe(false);
+  });
+
+  it('refuses an invalid CRON_SCHEDULE with exit 2', async () => {
+    const temp = tempDir();
+    cleanups.push(temp.cleanup);
+    const result = await runCli(['schedule'], { DATABASE_URL: path.join(temp.dir, 'db.sqlite'), CRON_SCHEDULE: '61 * * * *' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('CRON_SCHEDULE');
+  });
+});
