@@ -94,7 +94,9 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
           if (!existsSync(dir) || !statSync(dir).isDirectory()) {
             throw new UsageError(`'${kindOrDir}' is neither a folder nor a file kind (${IMPORT_KINDS.join(', ')}); to import one file: csp-reeval import KIND FILE`);
           }
-          for (const summary of await importDirectory(store, dir, importOptions)) io.stderr.write(`${formatSummary(summary)}\n`);
+          const { summaries, ignored } = await importDirectory(store, dir, importOptions);
+          for (const summary of summaries) io.stderr.write(`${formatSummary(summary)}\n`);
+          for (const name of ignored) io.stderr.write(`${name}: not a known file name; ignored\n`);
           return;
         }
         if (!(IMPORT_KINDS as readonly string[]).includes(kindOrDir)) {

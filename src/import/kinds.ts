@@ -1,0 +1,320 @@
+import * as field from './fields.js';
+import { FieldProblem } from './fields.js';
+
+/**
+ * What each input file holds (SPEC §2): its columns, how a row becomes the values of one table
+ * row, and the key by which a later row replaces an earlier one. Pure: no I/O here.
+ */
+
+export const IMPORT_KINDS = ['partners', 'revenue', 'fx-rates', 'assessments', 'security', 'support-plans'] as const;
+export type ImportKind = (typeof IMPORT_KINDS)[number];
+export type RevenueFormat = 'canonical' | 'partner-center';
+
+export interface CellProblem {
+  column: string;
+  value: string;
+  message: string;
+}
+
+/** Reads the cells of one record by column name; missing optional columns read as ''. */
+export interface RowCells {
+  get(column: string): string;
+  has(column: string): boolean;
+}
+
+export interface TableSpec {
+  table: string;
+  /** Insert columns in order; the last is always `batch_id`. */
+  columns: readonly string[];
+  /** The unique key a replaced row is found by; null when rows only add. */
+  conflict: readonly string[] | null;
+}
+
+export interface KindSpec {
+  kind: ImportKind;
+  format: RevenueFormat;
+  /** Every column the file may have (header names, matched case-insensitively). */
+  columns: readonly string[];
+  required: readonly string[];
+  /** Groups of which at least one column must be present (Partner Center's id and date columns). */
+  oneOf?: ReadonlyArray<readonly string[]>;
+  target: TableSpec;
+  /** The values for `target.columns` without `batch_id`, or problems. */
+  parse(cells: RowCells, problems: CellProblem[]): unknown[] | null;
+  /** A key that must not repeat within one file (small keyed files only), as text. */
+  fileKey?: (values: unknown[]) => string;
+}
+
+/** Runs one field parser, turning its FieldProblem into a problem of the row. */
+function cell<T>(cells: RowCells, column: string, parse: (value: string) => T, problems: CellProblem[]): T {
+  const value = cells.get(column);
+  try {
+    return parse(value);
+  } catch (error) {
+    if (!(error instanceof FieldProblem)) throw error;
+    problems.push({ column, value, message: error.message });
+    return undefined as T;
+  }
+}
+
+const AMOUNT_PLACES = 6;
+/** No single charge line is a trillion in any currency; beyond that a sum could overflow 64 bits. */
+const AMOUNT_MAX_WHOLE = 999_999_999_999n;
+
+/** Integer micro-units: a JS number when it is exactly representable, a BigInt otherwise. */
+function amountMicro(value: string): number | bigint {
+  const micro = field.scaledDecimal(value, AMOUNT_PLACES, AMOUNT_MAX_WHOLE);
+  return micro >= BigInt(Number.MIN_SAFE_INTEGER) && micro <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(micro) : micro;
+}
+
+const partnerId = (value: string) => field.text(value, 64);
+
+export const PARTNERS: KindSpec = {
+  kind: 'partners',
+  format: 'canonical',
+  columns: ['partner_id', 'partner_name', 'onboarded_on', 'notice_to', 'notice_cc', 'locale', 'status', 'tenant_ids', 'location_ids', 'regions'],
+  required: ['partner_id', 'partner_name', 'onboarded_on', 'notice_to'],
+  target: {
+    table: 'partners',
+    columns: ['partner_id', 'partner_name', 'onboarded_on', 'notice_to', 'notice_cc', 'locale', 'status', 'tenant_ids', 'location_ids', 'regions', 'batch_id'],
+    conflict: ['partner_id'],
+  },
+  parse(cells, problems) {
+    const before = problems.length;
+    const values = [
+      cell(cells, 'partner_id', partnerId, problems),
+      cell(cells, 'partner_name', (v) => field.text(v, 300), problems),
+      cell(cells, 'onboarded_on', field.isoDate, problems),
+      cell(cells, 'notice_to', (v) => field.emailList(v, 1).join(';'), problems),
+      cell(cells, 'notice_cc', (v) => field.emailList(v, 0).join(';'), problems),
+      cell(cells, 'locale', (v) => (v.trim() === '' ? 'en' : field.oneOf(v, ['ja', 'en'] as const)), problems),
+      cell(cells, 'status', (v) => (v.trim() === '' ? 'direct_bill' : field.oneOf(v, ['direct_bill', 'indirect_reseller'] as const)), problems),
+      cell(cells, 'tenant_ids', (v) => field.list(v).map(tenantId).join(';'), problems),
+      cell(cells, 'location_ids', (v) => field.list(v).join(';'), problems),
+      cell(cells, 'regions', (v) => field.list(v).join(';'), problems),
+    ];
+    return problems.length > before ? null : values;
+  },
+  fileKey: (values) => String(values[0]),
+};
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Partner Center tenant ids are GUIDs; kept lower-case so lookups do not depend on case. */
+export function tenantId(value: string): string {
+  if (!GUID.test(value)) throw new FieldProblem(`'${value}' is not a tenant GUID`);
+  return value.toLowerCase();
+}
+
+const REVENUE_TARGET: TableSpec = {
+  table: 'revenue_lines',
+  columns: ['partner_id', 'charge_date', 'amount_micro', 'currency', 'transaction_id', 'tenant_id', 'invoice_number', 'product_category', 'batch_id'],
+  conflict: ['transaction_id'],
+};
+
+export const REVENUE: KindSpec = {
+  kind: 'revenue',
+  format: 'canonical',
+  columns: ['partner_id', 'charge_date', 'amount', 'currency', 'transaction_id', 'tenant_id', 'invoice_number', 'product_category'],
+  required: ['partner_id', 'charge_date', 'amount', 'currency'],
+  target: REVENUE_TARGET,
+  parse(cells, problems) {
+    const before = problems.length;
+    const values = [
+      cell(cells, 'partner_id', partnerId, problems),
+      cell(cells, 'charge_date', field.isoDate, problems),
+      cell(cells, 'amount', amountMicro, problems),
+      cell(cells, 'currency', field.currency, problems),
+      cell(cells, 'transaction_id', (v) => field.optionalText(v, 128), problems),
+      cell(cells, 'tenant_id', (v) => field.optionalText(v, 64), problems),
+      cell(cells, 'invoice_number', (v) => field.optionalText(v, 64), problems),
+      cell(cells, 'product_category', (v) => field.optionalText(v, 128), problems),
+    ];
+    return problems.length > before ? null : values;
+  },
+};
+
+/**
+ * A Partner Center invoice reconciliation export (new commerce). The PGA is looked up afterwards
+ * from `MpnId` (a location id) or `PartnerId` (a tenant id); here the row keeps both as found.
+ */
+export const PARTNER_CENTER_REVENUE: KindSpec = {
+  kind: 'revenue',
+  format: 'partner-center',
+  columns: ['PartnerId', 'MpnId', 'InvoiceNumber', 'Subtotal', 'Currency', 'ChargeStartDate', 'OrderDate', 'ProductCategory', 'ChargeType'],
+  required: ['InvoiceNumber', 'Subtotal', 'Currency'],
+  oneOf: [
+    ['MpnId', 'PartnerId'],
+    ['ChargeStartDate', 'OrderDate'],
+  ],
+  target: REVENUE_TARGET,
+  parse(cells, problems) {
+    const before = problems.length;
+    const dateColumn = cells.has('ChargeStartDate') && cells.get('ChargeStartDate').trim() !== '' ? 'ChargeStartDate' : 'OrderDate';
+    const mpnId = cell(cells, 'MpnId', (v) => field.optionalText(v, 64), problems);
+    const tenant = cell(cells, 'PartnerId', (v) => (v.trim() === '' ? null : tenantId(v.trim())), problems);
+    if (problems.length === before && mpnId === null && tenant === null) {
+      problems.push({ column: cells.has('MpnId') ? 'MpnId' : 'PartnerId', value: '', message: 'is empty: neither MpnId nor PartnerId names the partner' });
+    }
+    const values = [
+      // partner_id is filled in from MpnId or PartnerId once the partner is found
+      mpnId,
+      cell(cells, dateColumn, field.partnerCenterDate, problems),
+      cell(cells, 'Subtotal', amountMicro, problems),
+      cell(cells, 'Currency', field.currency, problems),
+      null,
+      tenant,
+      cell(cells, 'InvoiceNumber', (v) => field.text(v, 64), problems),
+      cell(cells, 'ProductCategory', (v) => field.optionalText(v, 128), problems),
+    ];
+    return problems.length > before ? null : values;
+  },
+};
+
+export const FX_RATES: KindSpec = {
+  kind: 'fx-rates',
+  format: 'canonical',
+  columns: ['currency', 'month', 'usd_per_unit'],
+  required: ['currency', 'month', 'usd_per_unit'],
+  target: { table: 'fx_rates', columns: ['currency', 'month', 'usd_per_unit', 'batch_id'], conflict: ['currency', 'month'] },
+  parse(cells, problems) {
+    const before = problems.length;
+    const values = [
+      cell(cells, 'currency', field.currency, problems),
+      cell(cells, 'month', field.isoMonth, problems),
+      cell(cells, 'usd_per_unit', (v) => field.decimalText(v, { positive: true, maxPlaces: 12 }), problems),
+    ];
+    return problems.length > before ? null : values;
+  },
+  fileKey: (values) => `${values[0]} ${values[1]}`,
+};
+
+export const ASSESSMENTS: KindSpec = {
+  kind: 'assessments',
+  format: 'canonical',
+  columns: ['partner_id', 'assessed_on', 'category', 'capability', 'score'],
+  required: ['partner_id', 'assessed_on', 'category', 'capability', 'score'],
+  target: {
+    table: 'assessments',
+    columns: ['partner_id', 'assessed_on', 'category', 'capability', 'score', 'batch_id'],
+    conflict: ['partner_id', 'assessed_on', 'category', 'capability'],
+  },
+  parse(cells, problems) {
+    const before = problems.length;
+    const values = [
+      cell(cells, 'partner_id', partnerId, problems),
+      cell(cells, 'assessed_on', field.isoDate, problems),
+      cell(cells, 'category', (v) => field.oneOf(v, ['sell', 'secure', 'support'] as const), problems),
+      cell(cells, 'capability', (v) => field.text(v, 200), problems),
+      cell(cells, 'score', (v) => field.decimalText(v, { min: '0', max: '100', maxPlaces: 6 }), problems),
+    ];
+    return problems.length > before ? null : values;
+  },
+  fileKey: (values) => values.slice(0, 4).join(' '),
+};
+
+export const SECURITY: KindSpec = {
+  kind: 'security',
+  format: 'canonical',
+  columns: ['partner_id', 'as_of', 'admin_users', 'admin_users_with_mfa', 'security_contact', 'alerts_total', 'alerts_responded_in_time'],
+  required: ['partner_id', 'as_of', 'admin_users', 'admin_users_with_mfa', 'alerts_total', 'alerts_responded_in_time'],
+  target: {
+    table: 'security_snapshots',
+    columns: ['partner_id', 'as_of', 'admin_users', 'admin_users_with_mfa', 'security_contact', 'alerts_total', 'alerts_responded_in_time', 'batch_id'],
+    conflict: ['partner_id', 'as_of'],
+  },
+  parse(cells, problems) {
+    const before = problems.length;
+    const values = [
+      cell(cells, 'partner_id', partnerId, problems),
+      cell(cells, 'as_of', field.isoDate, problems),
+      cell(cells, 'admin_users', field.count, problems),
+      cell(cells, 'admin_users_with_mfa', field.count, problems),
+      cell(cells, 'security_contact', (v) => (v.trim() === '' ? null : field.email(v)), problems),
+      cell(cells, 'alerts_total', field.count, problems),
+      cell(cells, 'alerts_responded_in_time', field.count, problems),
+    ];
+    if (problems.length > before) return null;
+    if ((values[3] as number) > (values[2] as number)) {
+      problems.push({ column: 'admin_users_with_mfa', value: cells.get('admin_users_with_mfa'), message: `is more than admin_users (${String(values[2])})` });
+    }
+    if ((values[6] as number) > (values[5] as number)) {
+      problems.push({ column: 'alerts_responded_in_time', value: cells.get('alerts_responded_in_time'), message: `is more than alerts_total (${String(values[5])})` });
+    }
+    return problems.length > before ? null : values;
+  },
+  fileKey: (values) => `${values[0]} ${values[1]}`,
+};
+
+export const SUPPORT_PLANS: KindSpec = {
+  kind: 'support-plans',
+  format: 'canonical',
+  columns: ['partner_id', 'plan', 'term_start', 'term_end'],
+  required: ['partner_id', 'plan', 'term_start', 'term_end'],
+  target: { table: 'support_plans', columns: ['partner_id', 'plan', 'term_start', 'term_end', 'batch_id'], conflict: ['partner_id', 'term_start'] },
+  parse(cells, problems) {
+    const before = problems.length;
+    const values = [
+      cell(cells, 'partner_id', partnerId, problems),
+      cell(cells, 'plan', (v) => field.oneOf(v, ['ASfP', 'PSfP'] as const), problems),
+      cell(cells, 'term_start', field.isoDate, problems),
+      cell(cells, 'term_end', field.isoDate, problems),
+    ];
+    if (problems.length > before) return null;
+    if ((values[3] as string) < (values[2] as string)) {
+      problems.push({ column: 'term_end', value: cells.get('term_end'), message: `is before term_start (${String(values[2])})` });
+      return null;
+    }
+    return values;
+  },
+  fileKey: (values) => `${values[0]} ${values[2]}`,
+};
+
+export function specFor(kind: ImportKind, format: RevenueFormat): KindSpec {
+  if (format === 'partner-center') {
+    if (kind !== 'revenue') throw new Error('the partner-center format is for revenue files only');
+    return PARTNER_CENTER_REVENUE;
+  }
+  return { partners: PARTNERS, revenue: REVENUE, 'fx-rates': FX_RATES, assessments: ASSESSMENTS, security: SECURITY, 'support-plans': SUPPORT_PLANS }[kind];
+}
+
+export interface ResolvedHeader {
+  /** Column name (as in the spec) → index in each record. */
+  index: Map<string, number>;
+  problems: string[];
+}
+
+/** Matches a header row against a spec: case-insensitive after trimming, order free, extras ignored. */
+export function resolveHeader(header: readonly string[], spec: KindSpec): ResolvedHeader {
+  const byName = new Map<string, number>();
+  const duplicates = new Set<string>();
+  header.forEach((name, i) => {
+    const key = name.replace(/^\ufeff/, '').trim().toLowerCase();
+    if (key === '') return;
+    if (byName.has(key)) duplicates.add(name.trim());
+    else byName.set(key, i);
+  });
+  const index = new Map<string, number>();
+  for (const column of spec.columns) {
+    const found = byName.get(column.toLowerCase());
+    if (found !== undefined) index.set(column, found);
+  }
+  const problems: string[] = [];
+  const known = new Set(spec.columns.map((c) => c.toLowerCase()));
+  const knownDuplicates = [...duplicates].filter((name) => known.has(name.toLowerCase()));
+  if (knownDuplicates.length > 0) problems.push(`the header names ${knownDuplicates.join(', ')} more than once`);
+  const missing = spec.required.filter((column) => !index.has(column));
+  if (missing.length > 0) {
+    problems.push(`the header lacks the required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (found: ${header.map((h) => h.trim()).join(', ') || 'nothing'})`);
+  }
+  for (const group of spec.oneOf ?? []) {
+    if (!group.some((column) => index.has(column))) problems.push(`the header needs one of the columns ${group.join(' or ')}`);
+  }
+  return { index, problems };
+}
+
+/** Whether a header looks like a Partner Center reconciliation export rather than the canonical file. */
+export function looksLikePartnerCenter(header: readonly string[]): boolean {
+  const names = new Set(header.map((h) => h.replace(/^\ufeff/, '').trim().toLowerCase()));
+  return names.has('subtotal') && names.has('invoicenumber') && (names.has('mpnid') || names.has('partnerid')) && !names.has('amount');
+}

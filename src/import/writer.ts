@@ -1,0 +1,181 @@
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Store } from '../db/database.js';
+import type { Database } from '../db/schema.js';
+import type { TableSpec } from './kinds.js';
+
+/**
+ * The import's view of one database transaction. SQL is written once with `?` placeholders; the
+ * PostgreSQL side numbers them. Bulk rows go through multi-row INSERT … ON CONFLICT statements:
+ * on SQLite a cached prepared statement on the raw handle (the builder would cost more than the
+ * insert itself on multi-million-line files), on PostgreSQL batched statements through kysely.
+ */
+export interface ImportTx {
+  all<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Runs a statement; resolves to the number of rows it changed. */
+  run(sql: string, params?: readonly unknown[]): Promise<number>;
+  insertRows(spec: TableSpec, rows: unknown[][]): Promise<void>;
+  /** Runs `action` so that a throw undoes only what it wrote; the outer transaction goes on. */
+  savepoint<T>(action: () => Promise<T>): Promise<T>;
+}
+
+/** Runs `action` in one transaction: committed when it resolves, rolled back when it throws. */
+export async function withImportTransaction<T>(store: Store, action: (tx: ImportTx) => Promise<T>): Promise<T> {
+  if (store.sqlite) return withSqliteTransaction(store.sqlite, action);
+  return store.db.transaction().execute((trx) => action(new PostgresTx(trx)));
+}
+
+async function withSqliteTransaction<T>(sqlite: BetterSqlite3.Database, action: (tx: ImportTx) => Promise<T>): Promise<T> {
+  // IMMEDIATE: take the write lock now, so a concurrent writer fails before any work is done.
+  sqlite.exec('BEGIN IMMEDIATE');
+  try {
+    const result = await action(new SqliteTx(sqlite));
+    sqlite.exec('COMMIT');
+    return result;
+  } catch (error) {
+    if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+/** Rows per INSERT statement: enough to amortise each call, few enough to stay under parameter limits. */
+const ROWS_PER_STATEMENT = 64;
+
+function insertSql(spec: TableSpec, rows: number, placeholder: (index: number) => string): string {
+  const width = spec.columns.length;
+  const tuples: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    tuples.push(`(${spec.columns.map((_, c) => placeholder(r * width + c)).join(',')})`);
+  }
+  const conflict = spec.conflict
+    ? ` ON CONFLICT (${spec.conflict.join(', ')}) DO UPDATE SET ${spec.columns
+        .filter((column) => !spec.conflict!.includes(column))
+        .map((column) => `${column} = excluded.${column}`)
+        .join(', ')}`
+    : '';
+  return `INSERT INTO ${spec.table} (${spec.columns.join(', ')}) VALUES ${tuples.join(',')}${conflict}`;
+}
+
+let savepoints = 0;
+
+class SqliteTx implements ImportTx {
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly params: unknown[] = [];
+
+  constructor(private readonly sqlite: BetterSqlite3.Database) {}
+
+  async all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return this.prepare(sql).all(...params) as T[];
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    return this.prepare(sql).run(...params).changes;
+  }
+
+  async insertRows(spec: TableSpec, rows: unknown[][]): Promise<void> {
+    const full = this.prepare(insertSql(spec, ROWS_PER_STATEMENT, () => '?'), `${spec.table}:${ROWS_PER_STATEMENT}`);
+    const params = this.params;
+    let i = 0;
+    for (; i + ROWS_PER_STATEMENT <= rows.length; i += ROWS_PER_STATEMENT) {
+      params.length = 0;
+      for (let r = i; r < i + ROWS_PER_STATEMENT; r++) for (const value of rows[r]!) params.push(value);
+      full.run(params);
+    }
+    if (i < rows.length) {
+      const rest = rows.length - i;
+      params.length = 0;
+      for (let r = i; r < rows.length; r++) for (const value of rows[r]!) params.push(value);
+      this.prepare(insertSql(spec, rest, () => '?'), `${spec.table}:${rest}`).run(params);
+    }
+  }
+
+  async savepoint<T>(action: () => Promise<T>): Promise<T> {
+    const name = `import_${++savepoints}`;
+    this.sqlite.exec(`SAVEPOINT ${name}`);
+    try {
+      const result = await action();
+      this.sqlite.exec(`RELEASE ${name}`);
+      return result;
+    } catch (error) {
+      this.sqlite.exec(`ROLLBACK TO ${name}`);
+      this.sqlite.exec(`RELEASE ${name}`);
+      throw error;
+    }
+  }
+
+  private prepare(sql: string, key = sql): BetterSqlite3.Statement {
+    let statement = this.statements.get(key);
+    if (!statement) {
+      statement = this.sqlite.prepare(sql);
+      this.statements.set(key, statement);
+    }
+    return statement;
+  }
+}
+
+/** PostgreSQL takes at most 65,535 parameters per statement. */
+const PG_MAX_PARAMS = 60_000;
+
+class PostgresTx implements ImportTx {
+  constructor(private readonly trx: Transaction<Database> | Kysely<Database>) {}
+
+  async all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    const result = await this.trx.executeQuery<T>(CompiledQuery.raw(numbered(sql), params.map(pgValue)));
+    return result.rows;
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    const result = await this.trx.executeQuery(CompiledQuery.raw(numbered(sql), params.map(pgValue)));
+    return Number(result.numAffectedRows ?? 0n);
+  }
+
+  async insertRows(spec: TableSpec, rows: unknown[][]): Promise<void> {
+    // One statement must not touch the same key twice: the last row of a key wins, as it would in order.
+    const unique = spec.conflict ? lastOfEachKey(spec, rows) : rows;
+    const perStatement = Math.max(1, Math.min(1000, Math.floor(PG_MAX_PARAMS / spec.columns.length)));
+    for (let i = 0; i < unique.length; i += perStatement) {
+      const slice = unique.slice(i, i + perStatement);
+      const params: unknown[] = [];
+      for (const row of slice) for (const value of row) params.push(pgValue(value));
+      await this.trx.executeQuery(CompiledQuery.raw(insertSql(spec, slice.length, (n) => `$${n + 1}`), params));
+    }
+  }
+
+  async savepoint<T>(action: () => Promise<T>): Promise<T> {
+    const name = `import_${++savepoints}`;
+    await this.run(`SAVEPOINT ${name}`);
+    try {
+      const result = await action();
+      await this.run(`RELEASE SAVEPOINT ${name}`);
+      return result;
+    } catch (error) {
+      await this.run(`ROLLBACK TO SAVEPOINT ${name}`);
+      throw error;
+    }
+  }
+}
+
+function lastOfEachKey(spec: TableSpec, rows: unknown[][]): unknown[][] {
+  const keyIndexes = spec.conflict!.map((column) => spec.columns.indexOf(column));
+  const byKey = new Map<string, unknown[]>();
+  const keyless: unknown[][] = [];
+  for (const row of rows) {
+    const key = keyIndexes.map((i) => row[i]);
+    if (key.some((part) => part === null || part === undefined)) keyless.push(row);
+    else {
+      const text = JSON.stringify(key);
+      byKey.delete(text);
+      byKey.set(text, row);
+    }
+  }
+  return keyless.length === 0 ? [...byKey.values()] : [...keyless, ...byKey.values()];
+}
+
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+function pgValue(value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}
