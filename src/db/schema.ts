@@ -39,6 +39,15 @@ export interface RevenueLinesTable {
   batch_id: number;
 }
 
+/** Maintained by triggers on revenue_lines: the sum and count of lines per partner, month and currency. */
+export interface RevenueTotalsTable {
+  partner_id: string;
+  month: string;
+  currency: string;
+  amount_micro: bigint | number | string;
+  lines: bigint | number | string;
+}
+
 export interface FxRatesTable {
   currency: string;
   month: string;
@@ -175,6 +184,7 @@ export interface Database {
   partners: PartnersTable;
   partner_aliases: PartnerAliasesTable;
   revenue_lines: RevenueLinesTable;
+  revenue_totals: RevenueTotalsTable;
   fx_rates: FxRatesTable;
   assessments: AssessmentsTable;
   security_snapshots: SecuritySnapshotsTable;

@@ -61,8 +61,8 @@ export interface RevenueEvidence {
   window: { from: IsoDate; to: IsoDate; months: Month[] };
   /** Whether anyone's revenue is dated in the window's last month (the feed has caught up). */
   feedReachesWindowEnd: boolean;
-  /** The latest charge date in the revenue data as a whole, for the operator's message. */
-  latestChargeDate: IsoDate | null;
+  /** The latest month any revenue is dated in, for the operator's message. */
+  latestRevenueMonth: Month | null;
   groups: RevenueGroup[];
   /** `usd_per_unit` by `CUR:YYYY-MM`, for every currency and month in `groups` that has a rate. */
   fxRates: Record<string, string>;

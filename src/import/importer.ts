@@ -2,17 +2,10 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../db/database.js';
 import { ImportRejected, type RowProblem, UsageError } from '../errors.js';
-import { CsvSyntaxError, type Encoding, type EncodingChoice, openCsv, sha256OfFile } from './csv-source.js';
-import {
-  type CellProblem,
-  type ImportKind,
-  type KindSpec,
-  looksLikePartnerCenter,
-  resolveHeader,
-  type RevenueFormat,
-  type RowCells,
-  specFor,
-} from './kinds.js';
+import { type Encoding, type EncodingChoice, sha256OfFile } from './csv-source.js';
+import { type ImportKind, type KindSpec, PARTNERS, type RevenueFormat, specFor, type TableSpec } from './kinds.js';
+import { readFileRows } from './read-source.js';
+import { LISTED_PROBLEMS, type LineProblem } from './row-reader.js';
 import { createProgress } from './progress.js';
 import { type ImportTx, withImportTransaction } from './writer.js';
 
@@ -23,6 +16,8 @@ export interface ImportOptions {
   /** Revenue only; without it a Partner Center export is recognised by its header. */
   format?: RevenueFormat;
   encoding?: EncodingChoice;
+  /** Files at least this large are read in a worker thread (default 8 MiB). */
+  workerMinBytes?: number;
 }
 
 export interface UnmatchedRow {
@@ -50,8 +45,6 @@ export interface ImportSummary {
   importedBefore?: string;
 }
 
-/** How many bad rows an error lists; the count of all of them is always given. */
-const LISTED_PROBLEMS = 100;
 const LISTED_UNMATCHED = 20;
 
 /** Imports one file, all or nothing. */
@@ -161,32 +154,35 @@ async function importInto(tx: ImportTx, kind: ImportKind, file: string, options:
     return { ...summary, status: 'unchanged', batchId: Number(earlier.id), importedBefore: earlier.imported_at, millis: Date.now() - started };
   }
 
-  const progress = options.progress?.isTTY ? createProgress(options.progress, name, statSync(file).size) : null;
-  const problems = new ProblemList(name);
-  let job: FileJob | null = null;
-  const source = await openCsv(file, options.encoding ?? 'auto', (bytes) => progress?.update(job?.rowsRead ?? 0, bytes));
-  summary.encoding = source.encoding;
+  // The batch row comes first so that every row can carry its id; a rejection rolls it back too.
+  const [batch] = await tx.all<{ id: number | string }>(
+    "INSERT INTO import_batches (kind, format, file_name, sha256, encoding, row_count, inserted, replaced, skipped, imported_at) VALUES (?, 'pending', ?, ?, 'pending', 0, 0, 0, 0, ?) RETURNING id",
+    [kind, file, sha256, options.now().toISOString()],
+  );
+  const batchId = Number(batch!.id);
+  summary.batchId = batchId;
 
+  const problems = new ProblemList(name);
+  const progress = options.progress?.isTTY ? createProgress(options.progress, name, statSync(file).size) : null;
+  const events = readFileRows({ file, kind, encoding: options.encoding ?? 'auto', batchId, ...(options.format ? { format: options.format } : {}) }, options.workerMinBytes);
+  let job: FileJob | null = null;
   try {
-    for await (const records of source.batches()) {
-      let start = 0;
-      if (!job) {
-        const header = records[0]!;
-        job = await startJob(tx, kind, options, header.fields, summary, problems, sha256, file, options.now);
-        if (!job) break;
-        start = 1;
+    for await (const event of events) {
+      if (event.type === 'start') {
+        summary.format = event.format;
+        summary.encoding = event.encoding;
+        job = await startJob(tx, specFor(kind, event.format), summary, problems);
+        continue;
       }
-      await job.consume(records, start);
+      problems.addAll(event.problems, event.problemCount);
+      await job!.consume(event.values, event.lines, event.rowsRead);
+      progress?.update(summary.rowsRead, event.bytesRead);
     }
-  } catch (error) {
-    if (!(error instanceof CsvSyntaxError)) throw error;
-    problems.add(error.line, '', '', error.message);
   } finally {
     progress?.done();
   }
-  if (!job && problems.total === 0) problems.add(0, '', '', 'the file is empty: it has no header row');
-  if (problems.total > 0 || !job) throw problems.rejection();
-  return job.finish(Date.now() - started);
+  if (problems.total > 0) throw problems.rejection();
+  return job!.finish(Date.now() - started);
 }
 
 class ProblemList {
@@ -199,141 +195,160 @@ class ProblemList {
     if (this.listed.length < LISTED_PROBLEMS) this.listed.push({ file: this.file, line, column, value, message });
   }
 
+  addAll(problems: LineProblem[], count: number): void {
+    for (const p of problems) if (this.listed.length < LISTED_PROBLEMS) this.listed.push({ file: this.file, ...p });
+    this.total += count;
+  }
+
   rejection(): ImportRejected {
     return new ImportRejected(this.file, this.listed, this.total);
   }
 }
 
 interface FileJob {
-  readonly rowsRead: number;
-  consume(records: Array<{ fields: string[]; line: number }>, start: number): Promise<void>;
+  consume(values: unknown[], lines: number[], rowsRead: number): Promise<void>;
   finish(millis: number): Promise<ImportSummary>;
 }
 
 /**
- * Checks the header and sets up the writing of one file. Rows are written as they are read, so
- * memory stays flat; once any row is bad the rest are only checked, and the caller rolls back.
+ * Writes the checked rows of one file as they come, so memory stays flat; once any row is bad the
+ * rest are not written, and the caller rolls back.
  */
-async function startJob(
-  tx: ImportTx,
-  kind: ImportKind,
-  options: ImportOptions,
-  header: string[],
-  summary: ImportSummary,
-  problems: ProblemList,
-  sha256: string,
-  file: string,
-  now: () => Date,
-): Promise<FileJob | null> {
-  const format: RevenueFormat = options.format ?? (kind === 'revenue' && looksLikePartnerCenter(header) ? 'partner-center' : 'canonical');
-  const spec = specFor(kind, format);
-  summary.format = format;
-  const resolved = resolveHeader(header, spec);
-  if (resolved.problems.length > 0) {
-    for (const message of resolved.problems) problems.add(1, '', '', message);
-    return null;
-  }
-
+async function startJob(tx: ImportTx, spec: KindSpec, summary: ImportSummary, problems: ProblemList): Promise<FileJob> {
   const table = spec.target.table;
+  const width = spec.target.columns.length;
   const countRows = async () => Number((await tx.all<{ n: number | string }>(`SELECT count(*) AS n FROM ${table}`))[0]?.n ?? 0);
   const before = await countRows();
-  const [batch] = await tx.all<{ id: number | string }>(
-    'INSERT INTO import_batches (kind, format, file_name, sha256, encoding, row_count, inserted, replaced, skipped, imported_at) VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, ?) RETURNING id',
-    [kind, format, file, sha256, summary.encoding, now().toISOString()],
-  );
-  const batchId = Number(batch!.id);
-  summary.batchId = batchId;
-
-  const hooks = await hooksFor(tx, spec, batchId, summary, problems);
-  const index = resolved.index;
-  let record: string[] = [];
-  const cells: RowCells = {
-    get: (column) => {
-      const i = index.get(column);
-      return i === undefined ? '' : (record[i] ?? '');
-    },
-    has: (column) => index.has(column),
-  };
-  const seenKeys = spec.fileKey ? new Map<string, number>() : null;
-  const cellProblems: CellProblem[] = [];
-  let rowsRead = 0;
+  const hooks = await hooksFor(tx, spec, summary.batchId, summary, problems);
   let written = 0;
 
   return {
-    get rowsRead() {
-      return rowsRead;
-    },
-    async consume(records, start) {
-      const rows: unknown[][] = [];
-      const lines: number[] = [];
-      for (let r = start; r < records.length; r++) {
-        const { fields, line } = records[r]!;
-        record = fields;
-        rowsRead++;
-        if (fields.length !== header.length) {
-          problems.add(line, '', '', `has ${fields.length} field${fields.length === 1 ? '' : 's'}; the header has ${header.length}`);
-          continue;
-        }
-        cellProblems.length = 0;
-        const values = spec.parse(cells, cellProblems);
-        if (!values) {
-          for (const p of cellProblems) problems.add(line, p.column, p.value, p.message);
-          continue;
-        }
-        if (seenKeys) {
-          const key = spec.fileKey!(values);
-          const first = seenKeys.get(key);
-          if (first !== undefined) {
-            problems.add(line, spec.target.conflict!.join('+'), key, `repeats the key of line ${first}`);
-            continue;
-          }
-          seenKeys.set(key, line);
-        }
-        if (problems.total > 0) continue;
-        if (!hooks.accept(values, line)) continue;
-        values.push(batchId);
-        rows.push(values);
-        lines.push(line);
-      }
-      if (problems.total > 0 || rows.length === 0) return;
+    async consume(values, lines, rowsRead) {
+      summary.rowsRead += rowsRead;
+      if (problems.total > 0 || lines.length === 0) return;
+      if (hooks.accept) [values, lines] = keepAccepted(values, lines, width, hooks.accept);
+      if (lines.length === 0) return;
       await hooks.beforeWrite?.();
-      await tx.insertRows(spec.target, rows);
-      written += rows.length;
-      await hooks.afterWrite?.(rows, lines);
+      await tx.insertRows(spec.target, values);
+      written += lines.length;
+      await hooks.afterWrite?.(values, lines);
     },
     async finish(millis) {
+      await hooks.beforeFinish?.();
       const after = await countRows();
-      const removed = hooks.removed();
-      summary.rowsRead = rowsRead;
+      const removed = hooks.removed?.() ?? 0;
       summary.inserted = after - before + removed;
       summary.replaced = written - summary.inserted + removed;
       summary.millis = millis;
-      await tx.run('UPDATE import_batches SET row_count = ?, inserted = ?, replaced = ?, skipped = ? WHERE id = ?', [
-        rowsRead,
+      await tx.run('UPDATE import_batches SET format = ?, encoding = ?, row_count = ?, inserted = ?, replaced = ?, skipped = ? WHERE id = ?', [
+        summary.format,
+        summary.encoding,
+        summary.rowsRead,
         summary.inserted,
         summary.replaced,
         summary.skipped,
-        batchId,
+        summary.batchId,
       ]);
       return summary;
     },
   };
 }
 
+/** The rows `accept` keeps (it may rewrite them in place), still flat; the same arrays when it keeps all. */
+function keepAccepted(
+  values: unknown[],
+  lines: number[],
+  width: number,
+  accept: (values: unknown[], offset: number, line: number) => boolean,
+): [unknown[], number[]] {
+  let kept: unknown[] | null = null;
+  let keptLines: number[] | null = null;
+  for (let row = 0; row < lines.length; row++) {
+    const ok = accept(values, row * width, lines[row]!);
+    if (!ok && kept === null) {
+      kept = values.slice(0, row * width);
+      keptLines = lines.slice(0, row);
+    } else if (ok && kept !== null) {
+      for (let c = 0; c < width; c++) kept.push(values[row * width + c]);
+      keptLines!.push(lines[row]!);
+    }
+  }
+  return kept === null ? [values, lines] : [kept, keptLines!];
+}
+
 interface KindHooks {
-  /** False drops the row (counted by the hook); may rewrite `values` in place. */
-  accept(values: unknown[], line: number): boolean;
+  /** False drops the row at `offset` (counted by the hook); may rewrite its values in place. */
+  accept?(values: unknown[], offset: number, line: number): boolean;
   beforeWrite?(): Promise<void>;
-  afterWrite?(rows: unknown[][], lines: number[]): Promise<void>;
+  afterWrite?(values: unknown[], lines: number[]): Promise<void>;
+  beforeFinish?(): Promise<void>;
   /** Rows of earlier imports this file removed (Partner Center invoices it replaces). */
-  removed(): number;
+  removed?(): number;
 }
 
 async function hooksFor(tx: ImportTx, spec: KindSpec, batchId: number, summary: ImportSummary, problems: ProblemList): Promise<KindHooks> {
-  if (spec.format === 'partner-center') return partnerCenterHooks(tx, batchId, summary);
   if (spec.kind === 'partners') return partnerHooks(tx, problems);
-  if (spec.kind === 'revenue') return revenueHooks(tx, summary);
-  return { accept: () => true, removed: () => 0 };
+  if (spec.kind !== 'revenue') return {};
+  const totals = new RevenueTotals();
+  const source = spec.format === 'partner-center' ? await partnerCenterHooks(tx, batchId, summary) : await revenueHooks(tx, summary);
+  return {
+    ...source,
+    accept(values, offset, line) {
+      if (source.accept && !source.accept(values, offset, line)) return false;
+      totals.add(values, offset);
+      return true;
+    },
+    beforeFinish: () => totals.flush(tx),
+  };
+}
+
+const TOTALS_TARGET: TableSpec = {
+  table: 'revenue_totals',
+  columns: ['partner_id', 'month', 'currency', 'amount_micro', 'lines'],
+  conflict: ['partner_id', 'month', 'currency'],
+  onConflict: { amount_micro: 'revenue_totals.amount_micro + excluded.amount_micro', lines: 'revenue_totals.lines + excluded.lines' },
+};
+
+/**
+ * What the inserted lines add to revenue_totals, summed here and written once per partner, month
+ * and currency at the end of the file; the triggers on revenue_lines take out what upserts and
+ * deletes remove. Sums stay exact: a JavaScript number while it is safely an integer, BigInt beyond.
+ */
+class RevenueTotals {
+  private readonly byPartner = new Map<string, Map<string, { small: number; big: bigint; lines: number }>>();
+
+  add(values: unknown[], offset: number): void {
+    const partnerId = values[offset] as string;
+    const amount = values[offset + 2] as number | bigint;
+    let groups = this.byPartner.get(partnerId);
+    if (!groups) {
+      groups = new Map();
+      this.byPartner.set(partnerId, groups);
+    }
+    // `YYYY-MMCUR`: the month of the charge date and the currency
+    const key = (values[offset + 1] as string).slice(0, 7) + (values[offset + 3] as string);
+    let group = groups.get(key);
+    if (!group) {
+      group = { small: 0, big: 0n, lines: 0 };
+      groups.set(key, group);
+    }
+    group.lines++;
+    if (typeof amount === 'number' && Math.abs(group.small + amount) <= Number.MAX_SAFE_INTEGER) group.small += amount;
+    else group.big += BigInt(amount);
+  }
+
+  async flush(tx: ImportTx): Promise<void> {
+    const values: unknown[] = [];
+    for (const [partnerId, groups] of this.byPartner) {
+      for (const [key, group] of groups) {
+        const total = group.big === 0n ? group.small : group.big + BigInt(group.small);
+        values.push(partnerId, key.slice(0, 7), key.slice(7), total, group.lines);
+      }
+    }
+    if (values.length > 0) await tx.insertRows(TOTALS_TARGET, values);
+    await tx.run('DELETE FROM revenue_totals WHERE lines = 0');
+    this.byPartner.clear();
+  }
 }
 
 /** Canonical revenue: rows for partners not (yet) imported are kept, and counted in a warning. */
@@ -341,15 +356,14 @@ async function revenueHooks(tx: ImportTx, summary: ImportSummary): Promise<KindH
   const known = new Set((await tx.all<{ partner_id: string }>('SELECT partner_id FROM partners')).map((row) => row.partner_id));
   const unknown = new Set<string>();
   return {
-    accept(values) {
-      const partnerId = values[0] as string;
+    accept(values, offset) {
+      const partnerId = values[offset] as string;
       if (!known.has(partnerId) && unknown.size < 1000) unknown.add(partnerId);
       return true;
     },
     async afterWrite() {
       summary.warnings = unknown.size === 0 ? [] : [`${unknown.size} partner id(s) are not in the partners file: ${[...unknown].slice(0, 10).join(', ')}${unknown.size > 10 ? ', …' : ''}`];
     },
-    removed: () => 0,
   };
 }
 
@@ -366,17 +380,17 @@ async function partnerCenterHooks(tx: ImportTx, batchId: number, summary: Import
   let pending: string[] = [];
   let removed = 0;
   return {
-    accept(values, line) {
-      const mpnId = values[0] as string | null;
-      const tenant = values[5] as string | null;
+    accept(values, offset, line) {
+      const mpnId = values[offset] as string | null;
+      const tenant = values[offset + 5] as string | null;
       const partnerId = (mpnId !== null ? byLocation.get(mpnId) : undefined) ?? (tenant !== null ? byTenant.get(tenant) : undefined);
       if (partnerId === undefined) {
         summary.skipped++;
         if (summary.unmatched.length < LISTED_UNMATCHED) summary.unmatched.push({ line, mpnId, tenantId: tenant });
         return false;
       }
-      values[0] = partnerId;
-      const invoice = values[6] as string;
+      values[offset] = partnerId;
+      const invoice = values[offset + 6] as string;
       if (!invoices.has(invoice)) {
         invoices.add(invoice);
         pending.push(invoice);
@@ -386,7 +400,7 @@ async function partnerCenterHooks(tx: ImportTx, batchId: number, summary: Import
     async beforeWrite() {
       for (const invoice of pending) {
         removed += await tx.run(
-          "DELETE FROM revenue_lines WHERE invoice_number = ? AND batch_id <> ? AND batch_id IN (SELECT id FROM import_batches WHERE format = 'partner-center')",
+          "DELETE FROM revenue_lines WHERE invoice_number = ? AND transaction_id IS NULL AND batch_id <> ? AND batch_id IN (SELECT id FROM import_batches WHERE format = 'partner-center')",
           [invoice, batchId],
         );
       }
@@ -398,11 +412,11 @@ async function partnerCenterHooks(tx: ImportTx, batchId: number, summary: Import
 
 /** Partners: their tenant and location ids become the aliases Partner Center lines are matched by. */
 async function partnerHooks(tx: ImportTx, problems: ProblemList): Promise<KindHooks> {
+  const width = PARTNERS.target.columns.length;
   return {
-    accept: () => true,
-    async afterWrite(rows, lines) {
-      for (let i = 0; i < rows.length; i++) {
-        const [partnerId, , , , , , , tenants, locations] = rows[i] as string[];
+    async afterWrite(values, lines) {
+      for (let row = 0; row < lines.length; row++) {
+        const [partnerId, , , , , , , tenants, locations] = values.slice(row * width, (row + 1) * width) as string[];
         await tx.run('DELETE FROM partner_aliases WHERE partner_id = ?', [partnerId]);
         const wanted = [
           ...split(tenants!).map((alias) => ({ kind: 'tenant', column: 'tenant_ids', alias })),
@@ -411,14 +425,13 @@ async function partnerHooks(tx: ImportTx, problems: ProblemList): Promise<KindHo
         for (const { kind, column, alias } of wanted) {
           const [owner] = await tx.all<{ partner_id: string }>('SELECT partner_id FROM partner_aliases WHERE alias_kind = ? AND alias = ?', [kind, alias]);
           if (owner && owner.partner_id !== partnerId) {
-            problems.add(lines[i]!, column, alias, `is already listed for partner ${owner.partner_id}`);
+            problems.add(lines[row]!, column, alias, `is already listed for partner ${owner.partner_id}`);
             continue;
           }
           if (!owner) await tx.run('INSERT INTO partner_aliases (alias_kind, alias, partner_id) VALUES (?, ?, ?)', [kind, alias, partnerId]);
         }
       }
     },
-    removed: () => 0,
   };
 }
 

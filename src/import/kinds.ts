@@ -24,10 +24,14 @@ export interface RowCells {
 
 export interface TableSpec {
   table: string;
-  /** Insert columns in order; the last is always `batch_id`. */
+  /** Insert columns in order. */
   columns: readonly string[];
   /** The unique key a replaced row is found by; null when rows only add. */
   conflict: readonly string[] | null;
+  /** The predicate of a partial unique index the conflict target names. */
+  conflictWhere?: string;
+  /** Per column, what a conflicting row sets it to (default: the new value). */
+  onConflict?: Readonly<Record<string, string>>;
 }
 
 export interface KindSpec {
@@ -68,6 +72,11 @@ function amountMicro(value: string): number | bigint {
 }
 
 const partnerId = (value: string) => field.text(value, 64);
+// Parsers are made once here, not per row: the revenue files have millions of rows.
+const optionalId = (value: string) => field.optionalText(value, 64);
+const optionalLabel = (value: string) => field.optionalText(value, 128);
+const requiredId = (value: string) => field.text(value, 64);
+const optionalTenant = (value: string) => (value.trim() === '' ? null : tenantId(value.trim()));
 
 export const PARTNERS: KindSpec = {
   kind: 'partners',
@@ -110,6 +119,7 @@ const REVENUE_TARGET: TableSpec = {
   table: 'revenue_lines',
   columns: ['partner_id', 'charge_date', 'amount_micro', 'currency', 'transaction_id', 'tenant_id', 'invoice_number', 'product_category', 'batch_id'],
   conflict: ['transaction_id'],
+  conflictWhere: 'transaction_id IS NOT NULL',
 };
 
 export const REVENUE: KindSpec = {
@@ -125,10 +135,10 @@ export const REVENUE: KindSpec = {
       cell(cells, 'charge_date', field.isoDate, problems),
       cell(cells, 'amount', amountMicro, problems),
       cell(cells, 'currency', field.currency, problems),
-      cell(cells, 'transaction_id', (v) => field.optionalText(v, 128), problems),
-      cell(cells, 'tenant_id', (v) => field.optionalText(v, 64), problems),
-      cell(cells, 'invoice_number', (v) => field.optionalText(v, 64), problems),
-      cell(cells, 'product_category', (v) => field.optionalText(v, 128), problems),
+      cell(cells, 'transaction_id', optionalLabel, problems),
+      cell(cells, 'tenant_id', optionalId, problems),
+      cell(cells, 'invoice_number', optionalId, problems),
+      cell(cells, 'product_category', optionalLabel, problems),
     ];
     return problems.length > before ? null : values;
   },
@@ -151,8 +161,8 @@ export const PARTNER_CENTER_REVENUE: KindSpec = {
   parse(cells, problems) {
     const before = problems.length;
     const dateColumn = cells.has('ChargeStartDate') && cells.get('ChargeStartDate').trim() !== '' ? 'ChargeStartDate' : 'OrderDate';
-    const mpnId = cell(cells, 'MpnId', (v) => field.optionalText(v, 64), problems);
-    const tenant = cell(cells, 'PartnerId', (v) => (v.trim() === '' ? null : tenantId(v.trim())), problems);
+    const mpnId = cell(cells, 'MpnId', optionalId, problems);
+    const tenant = cell(cells, 'PartnerId', optionalTenant, problems);
     if (problems.length === before && mpnId === null && tenant === null) {
       problems.push({ column: cells.has('MpnId') ? 'MpnId' : 'PartnerId', value: '', message: 'is empty: neither MpnId nor PartnerId names the partner' });
     }
@@ -164,8 +174,8 @@ export const PARTNER_CENTER_REVENUE: KindSpec = {
       cell(cells, 'Currency', field.currency, problems),
       null,
       tenant,
-      cell(cells, 'InvoiceNumber', (v) => field.text(v, 64), problems),
-      cell(cells, 'ProductCategory', (v) => field.optionalText(v, 128), problems),
+      cell(cells, 'InvoiceNumber', requiredId, problems),
+      cell(cells, 'ProductCategory', optionalLabel, problems),
     ];
     return problems.length > before ? null : values;
   },

@@ -14,7 +14,8 @@ export interface ImportTx {
   all<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Runs a statement; resolves to the number of rows it changed. */
   run(sql: string, params?: readonly unknown[]): Promise<number>;
-  insertRows(spec: TableSpec, rows: unknown[][]): Promise<void>;
+  /** Inserts (or upserts) `values`: rows one after another, `spec.columns.length` values each. */
+  insertRows(spec: TableSpec, values: readonly unknown[]): Promise<void>;
   /** Runs `action` so that a throw undoes only what it wrote; the outer transaction goes on. */
   savepoint<T>(action: () => Promise<T>): Promise<T>;
 }
@@ -48,9 +49,9 @@ function insertSql(spec: TableSpec, rows: number, placeholder: (index: number) =
     tuples.push(`(${spec.columns.map((_, c) => placeholder(r * width + c)).join(',')})`);
   }
   const conflict = spec.conflict
-    ? ` ON CONFLICT (${spec.conflict.join(', ')}) DO UPDATE SET ${spec.columns
+    ? ` ON CONFLICT (${spec.conflict.join(', ')})${spec.conflictWhere ? ` WHERE ${spec.conflictWhere}` : ''} DO UPDATE SET ${spec.columns
         .filter((column) => !spec.conflict!.includes(column))
-        .map((column) => `${column} = excluded.${column}`)
+        .map((column) => `${column} = ${spec.onConflict?.[column] ?? `excluded.${column}`}`)
         .join(', ')}`
     : '';
   return `INSERT INTO ${spec.table} (${spec.columns.join(', ')}) VALUES ${tuples.join(',')}${conflict}`;
@@ -60,7 +61,6 @@ let savepoints = 0;
 
 class SqliteTx implements ImportTx {
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
-  private readonly params: unknown[] = [];
 
   constructor(private readonly sqlite: BetterSqlite3.Database) {}
 
@@ -72,20 +72,17 @@ class SqliteTx implements ImportTx {
     return this.prepare(sql).run(...params).changes;
   }
 
-  async insertRows(spec: TableSpec, rows: unknown[][]): Promise<void> {
+  async insertRows(spec: TableSpec, values: readonly unknown[]): Promise<void> {
+    const width = spec.columns.length;
+    const rows = values.length / width;
     const full = this.prepare(insertSql(spec, ROWS_PER_STATEMENT, () => '?'), `${spec.table}:${ROWS_PER_STATEMENT}`);
-    const params = this.params;
-    let i = 0;
-    for (; i + ROWS_PER_STATEMENT <= rows.length; i += ROWS_PER_STATEMENT) {
-      params.length = 0;
-      for (let r = i; r < i + ROWS_PER_STATEMENT; r++) for (const value of rows[r]!) params.push(value);
-      full.run(params);
+    let row = 0;
+    for (; row + ROWS_PER_STATEMENT <= rows; row += ROWS_PER_STATEMENT) {
+      full.run(values.slice(row * width, (row + ROWS_PER_STATEMENT) * width));
     }
-    if (i < rows.length) {
-      const rest = rows.length - i;
-      params.length = 0;
-      for (let r = i; r < rows.length; r++) for (const value of rows[r]!) params.push(value);
-      this.prepare(insertSql(spec, rest, () => '?'), `${spec.table}:${rest}`).run(params);
+    if (row < rows) {
+      const rest = rows - row;
+      this.prepare(insertSql(spec, rest, () => '?'), `${spec.table}:${rest}`).run(values.slice(row * width));
     }
   }
 
@@ -129,10 +126,13 @@ class PostgresTx implements ImportTx {
     return Number(result.numAffectedRows ?? 0n);
   }
 
-  async insertRows(spec: TableSpec, rows: unknown[][]): Promise<void> {
+  async insertRows(spec: TableSpec, values: readonly unknown[]): Promise<void> {
+    const width = spec.columns.length;
+    const rows: unknown[][] = [];
+    for (let i = 0; i < values.length; i += width) rows.push(values.slice(i, i + width));
     // One statement must not touch the same key twice: the last row of a key wins, as it would in order.
     const unique = spec.conflict ? lastOfEachKey(spec, rows) : rows;
-    const perStatement = Math.max(1, Math.min(1000, Math.floor(PG_MAX_PARAMS / spec.columns.length)));
+    const perStatement = Math.max(1, Math.min(1000, Math.floor(PG_MAX_PARAMS / width)));
     for (let i = 0; i < unique.length; i += perStatement) {
       const slice = unique.slice(i, i + perStatement);
       const params: unknown[] = [];

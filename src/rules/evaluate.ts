@@ -96,11 +96,11 @@ export function revenueCheck(revenue: RevenueEvidence | undefined, policy: Polic
     window: revenue.window,
     groups: converted.map((group) => ({ ...group, usd: group.usd === null ? null : toPlainString(group.usd, 12) })),
     totalUsd: toPlainString(partialUsd, 12),
-    latestChargeDate: revenue.latestChargeDate,
+    latestRevenueMonth: revenue.latestRevenueMonth,
   };
 
   if (!revenue.feedReachesWindowEnd) {
-    const latest = revenue.latestChargeDate ? `the latest charge is dated ${revenue.latestChargeDate}` : 'no revenue has been imported';
+    const latest = revenue.latestRevenueMonth ? `the latest revenue is dated in ${revenue.latestRevenueMonth}` : 'no revenue has been imported';
     return unknown(base, 'revenue_feed_stale', `no revenue dated in ${lastMonth} has been imported for anyone yet (${latest})`, evidence);
   }
   const missing = [...new Set(converted.filter((group) => group.usd === null).map((g) => `${g.currency} ${g.month}`))];

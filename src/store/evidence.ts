@@ -17,13 +17,12 @@ import { firstDayOf, lastDayOf, ttmWindow } from '../rules/months.js';
 import { loadPriorState } from './cycles.js';
 
 /**
- * Reads what the rules need for one cycle. Sums are computed by the database over the covering
- * index (partner, charge_date, currency, amount); only one row per currency and month reaches
- * JavaScript, as exact integer text.
+ * Reads what the rules need for one cycle. Revenue comes summed by the database: one row per
+ * month and currency of the window from revenue_totals, as exact integer text.
  */
 export class EvidenceReader {
   private readonly feedReaches = new Map<string, boolean>();
-  private latestChargeDate: IsoDate | null | undefined;
+  private latestRevenueMonth: string | null | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -43,18 +42,17 @@ export class EvidenceReader {
   async revenue(cycle: CycleRef): Promise<RevenueEvidence> {
     const window = ttmWindow(cycle.cycle, this.policy.revenue.windowMonths);
     const rows = await this.db
-      .selectFrom('revenue_lines')
+      .selectFrom('revenue_totals')
       .select([
         'currency',
-        sql<string>`substr(charge_date, 1, 7)`.as('month'),
-        sql<string>`cast(sum(amount_micro) as text)`.as('amount_micro'),
-        sql<string>`cast(count(*) as text)`.as('lines'),
+        'month',
+        sql<string>`cast(amount_micro as text)`.as('amount_micro'),
+        sql<string>`cast(lines as text)`.as('lines'),
       ])
       .where('partner_id', '=', cycle.partnerId)
-      .where('charge_date', '>=', window.from)
-      .where('charge_date', '<=', window.to)
-      .groupBy(['currency', sql`substr(charge_date, 1, 7)`])
-      .orderBy(sql`substr(charge_date, 1, 7)`)
+      .where('month', '>=', window.months[0]!)
+      .where('month', '<=', window.months[window.months.length - 1]!)
+      .orderBy('month')
       .orderBy('currency')
       .execute();
     const groups = rows.map((row) => ({
@@ -78,7 +76,7 @@ export class EvidenceReader {
     return {
       window,
       feedReachesWindowEnd: await this.anyRevenueIn(lastMonth),
-      latestChargeDate: await this.latestCharge(),
+      latestRevenueMonth: await this.latestMonth(),
       groups,
       fxRates,
     };
@@ -131,26 +129,21 @@ export class EvidenceReader {
   private async anyRevenueIn(month: string): Promise<boolean> {
     const cached = this.feedReaches.get(month);
     if (cached !== undefined) return cached;
-    const row = await this.db
-      .selectFrom('revenue_lines')
-      .select('charge_date')
-      .where('charge_date', '>=', firstDayOf(month))
-      .where('charge_date', '<=', lastDayOf(month))
-      .limit(1)
-      .executeTakeFirst();
+    const row = await this.db.selectFrom('revenue_totals').select('month').where('month', '=', month).limit(1).executeTakeFirst();
     this.feedReaches.set(month, row !== undefined);
     return row !== undefined;
   }
 
-  private async latestCharge(): Promise<IsoDate | null> {
-    if (this.latestChargeDate === undefined) {
+  /** The latest month any revenue is dated in, as `YYYY-MM`, for the operator's message. */
+  private async latestMonth(): Promise<string | null> {
+    if (this.latestRevenueMonth === undefined) {
       const row = await this.db
-        .selectFrom('revenue_lines')
-        .select(sql<string | null>`max(charge_date)`.as('latest'))
+        .selectFrom('revenue_totals')
+        .select(sql<string | null>`max(month)`.as('latest'))
         .executeTakeFirst();
-      this.latestChargeDate = row?.latest ?? null;
+      this.latestRevenueMonth = row?.latest ?? null;
     }
-    return this.latestChargeDate;
+    return this.latestRevenueMonth;
   }
 }
 

@@ -55,7 +55,7 @@ export function revenue(
   return {
     window,
     feedReachesWindowEnd: options.feedReachesWindowEnd ?? true,
-    latestChargeDate: window.to,
+    latestRevenueMonth: window.months[window.months.length - 1]!,
     groups: groups.map((group) => ({ month: window.months[0]!, currency: 'USD', lines: 1, ...group })),
     fxRates: options.fx ?? {},
   };

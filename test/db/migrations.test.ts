@@ -14,7 +14,7 @@ describe('migrations', () => {
       .map((row) => (row as { name: string }).name);
     expect(tables).toEqual([
       'assessments', 'cycles', 'decisions', 'fx_rates', 'import_batches', 'notice_decisions', 'notices',
-      'partner_aliases', 'partners', 'revenue_lines', 'run_locks', 'runs', 'security_snapshots', 'support_plans',
+      'partner_aliases', 'partners', 'revenue_lines', 'revenue_totals', 'run_locks', 'runs', 'security_snapshots', 'support_plans',
     ]);
     expect(temp.store.sqlite!.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(await migrateToLatest(temp.store.db)).toEqual([]);

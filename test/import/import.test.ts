@@ -134,6 +134,27 @@ describe('import', () => {
     expect(rows('select plan, term_end from support_plans')).toEqual([{ plan: 'PSfP', term_end: '2026-11-30' }]);
   });
 
+  it('keeps the monthly revenue totals equal to the lines through inserts, replacements and invoice re-imports', async () => {
+    const recomputed = () =>
+      rows(
+        "select partner_id, substr(charge_date, 1, 7) as month, currency, cast(sum(amount_micro) as text) as amount, count(*) as lines from revenue_lines group by 1, 2, 3 order by 1, 2, 3",
+      );
+    const totals = () => rows('select partner_id, month, currency, cast(amount_micro as text) as amount, lines from revenue_totals order by 1, 2, 3');
+    await importFile(temp.store, 'partners', file('p.csv', `${PARTNERS_HEADER}\nA,Alpha,2020-01-01,a@example.com,,en,,,5100001,\n`), options);
+    const header = 'transaction_id,partner_id,charge_date,amount,currency';
+    await importFile(temp.store, 'revenue', file('r1.csv', `${header}\nT1,A,2026-01-05,10,USD\nT2,A,2026-01-06,5,USD\nT3,A,2026-02-01,7,EUR\nT1,A,2026-01-05,11,USD\n`), options);
+    expect(totals()).toEqual(recomputed());
+    // T2 moves to another month and currency; T3 is credited away to nothing.
+    await importFile(temp.store, 'revenue', file('r2.csv', `${header}\nT2,A,2026-03-06,900000000000.5,JPY\nT3,A,2026-02-01,0,EUR\nT4,A,2026-03-07,900000000000.5,JPY\n`), options);
+    expect(totals()).toEqual(recomputed());
+    expect(totals().find((t) => (t as { currency: string }).currency === 'JPY')).toMatchObject({ amount: '1800000000001000000', lines: 2 });
+    const pc = 'InvoiceNumber,MpnId,Subtotal,Currency,ChargeStartDate\n';
+    await importFile(temp.store, 'revenue', file('pc1.csv', `${pc}G1,5100001,100,USD,1/10/2026\nG1,5100001,50,USD,2/10/2026\n`), options);
+    await importFile(temp.store, 'revenue', file('pc2.csv', `${pc}G1,5100001,30,USD,2/11/2026\n`), options);
+    expect(totals()).toEqual(recomputed());
+    expect(scalar("select count(*) from revenue_totals where lines = 0")).toBe(0);
+  });
+
   it('refuses a key repeated within one keyed file', async () => {
     const error = await rejection(
       importFile(temp.store, 'fx-rates', file('fx.csv', 'currency,month,usd_per_unit\nEUR,2026-01,1.08\nJPY,2026-01,0.0067\nEUR,2026-01,1.09\n'), options),

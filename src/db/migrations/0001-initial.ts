@@ -52,20 +52,46 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('charge_date', 'text', (c) => c.notNull())
     .addColumn('amount_micro', 'bigint', (c) => c.notNull())
     .addColumn('currency', 'text', (c) => c.notNull())
-    .addColumn('transaction_id', 'text', (c) => c.unique())
+    .addColumn('transaction_id', 'text')
     .addColumn('tenant_id', 'text')
     .addColumn('invoice_number', 'text')
     .addColumn('product_category', 'text')
     .addColumn('batch_id', 'integer', (c) => c.notNull())
     .execute();
-  // Covering index: the TTM sum reads partner, date, currency and amount from the index alone.
+  // Partial indexes: a line without a transaction id (every Partner Center line) costs the
+  // transaction-id index nothing, and only such lines are replaced by invoice.
   await db.schema
-    .createIndex('revenue_lines_ttm')
+    .createIndex('revenue_lines_transaction')
     .on('revenue_lines')
-    .columns(['partner_id', 'charge_date', 'currency', 'amount_micro'])
+    .column('transaction_id')
+    .unique()
+    .where(sql.ref('transaction_id'), 'is not', null)
     .execute();
-  await db.schema.createIndex('revenue_lines_charge_date').on('revenue_lines').column('charge_date').execute();
-  await db.schema.createIndex('revenue_lines_invoice').on('revenue_lines').columns(['invoice_number', 'batch_id']).execute();
+  await db.schema
+    .createIndex('revenue_lines_invoice')
+    .on('revenue_lines')
+    .column('invoice_number')
+    .where(sql.ref('transaction_id'), 'is', null)
+    .execute();
+
+  // The TTM sum reads one row per partner, month and currency from this clustered table instead of
+  // millions of lines. The import adds what it inserts (summed in memory, one row per group at the
+  // end of the file, in the same transaction); triggers take out what an update or delete removes,
+  // so a replaced or deleted line can never be counted twice. A per-line index or an insert
+  // trigger would cost several times more per imported line.
+  await db.schema
+    .createTable('revenue_totals')
+    .addColumn('partner_id', 'text', (c) => c.notNull())
+    .addColumn('month', 'text', (c) => c.notNull())
+    .addColumn('currency', 'text', (c) => c.notNull())
+    .addColumn('amount_micro', 'bigint', (c) => c.notNull())
+    .addColumn('lines', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('revenue_totals_pk', ['partner_id', 'month', 'currency'])
+    .modifyEnd(postgres ? sql`` : sql`without rowid`)
+    .execute();
+  await db.schema.createIndex('revenue_totals_month').on('revenue_totals').column('month').execute();
+  if (postgres) await createPostgresTotalsTrigger(db);
+  else await createSqliteTotalsTriggers(db);
 
   await db.schema
     .createTable('fx_rates')
@@ -203,6 +229,32 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('decision_id', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('notice_decisions_pk', ['notice_id', 'decision_id'])
     .execute();
+}
+
+const SUBTRACT_OLD = (target: string) => `INSERT INTO revenue_totals (partner_id, month, currency, amount_micro, lines)
+  VALUES (OLD.partner_id, substr(OLD.charge_date, 1, 7), OLD.currency, -OLD.amount_micro, -1)
+  ON CONFLICT (partner_id, month, currency)
+  DO UPDATE SET amount_micro = ${target}.amount_micro - OLD.amount_micro, lines = ${target}.lines - 1`;
+
+async function createSqliteTotalsTriggers(db: Kysely<any>): Promise<void> {
+  const on = 'revenue_lines';
+  await sql.raw(`CREATE TRIGGER revenue_totals_update AFTER UPDATE OF partner_id, charge_date, currency, amount_micro ON ${on} BEGIN ${SUBTRACT_OLD('revenue_totals')}; END`).execute(db);
+  await sql.raw(`CREATE TRIGGER revenue_totals_delete AFTER DELETE ON ${on} BEGIN ${SUBTRACT_OLD('revenue_totals')}; END`).execute(db);
+}
+
+async function createPostgresTotalsTrigger(db: Kysely<any>): Promise<void> {
+  await sql
+    .raw(
+      `CREATE FUNCTION revenue_totals_subtract_old() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN ${SUBTRACT_OLD('revenue_totals')}; RETURN NULL; END $$`,
+    )
+    .execute(db);
+  await sql
+    .raw(
+      `CREATE TRIGGER revenue_totals_subtract_old AFTER DELETE OR UPDATE OF partner_id, charge_date, currency, amount_micro
+       ON revenue_lines FOR EACH ROW EXECUTE FUNCTION revenue_totals_subtract_old()`,
+    )
+    .execute(db);
 }
 
 export async function down(): Promise<void> {

@@ -1,0 +1,30 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { type ReadRequest, readRows } from './row-reader.js';
+
+/**
+ * Reads and checks a file in a thread of its own while the main thread inserts. At most two
+ * chunks are in flight: the main thread asks for more as it consumes them, so a slow database
+ * makes the reader wait instead of buffering the file in memory.
+ */
+const port = parentPort!;
+let credits = 2;
+let wake: (() => void) | null = null;
+port.on('message', (message) => {
+  if (message === 'more') {
+    credits++;
+    wake?.();
+    wake = null;
+  }
+});
+
+try {
+  for await (const event of readRows(workerData as ReadRequest)) {
+    while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
+    credits--;
+    port.postMessage(event);
+  }
+  port.postMessage({ type: 'end' });
+} catch (error) {
+  port.postMessage({ type: 'error', message: (error as Error).message, stack: (error as Error).stack });
+}
+port.close();
