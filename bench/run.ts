@@ -62,7 +62,8 @@ for (const format of formats) {
   const parsed = runTask('parse', file);
   const database = path.join(dir, `import-${format}.sqlite`);
   for (const suffix of ['', '-wal', '-shm']) rmSync(database + suffix, { force: true });
-  const imported = runTask('import', database, file, format);
+  const imported = runTask('import', database, file, format, path.join(dir, 'partners.csv'));
+  if (imported.skipped !== 0) throw new Error(`${imported.skipped} lines of ${file} matched no partner: the generated data set is inconsistent`);
   rows.push([
     `${format} (${fmt(Math.round(size / 2 ** 20))} MiB)`,
     fmt(parsed.rows),

@@ -23,8 +23,10 @@ if (task === 'parse') {
   for await (const _record of parser) rows++;
   report({ rows, millis: performance.now() - started });
 } else if (task === 'import') {
-  const [database, file, format] = args as [string, string, string];
+  const [database, file, format, partners] = args as [string, string, string, string | undefined];
   const store = await openStore(database.startsWith('postgres') ? { kind: 'postgres', url: database } : { kind: 'sqlite', file: database });
+  // Partner Center lines are matched to partners through their tenant and location ids.
+  if (partners) await importFile(store, 'partners', partners, { now: () => new Date(), progress: null });
   const started = performance.now();
   const summary = await importFile(store, 'revenue', file, { now: () => new Date(), progress: null, format: format as 'canonical' | 'partner-center' });
   const millis = performance.now() - started;

@@ -37,7 +37,7 @@ const CSV_OPTIONS: Options = {
   max_record_size: 256 * 1024,
 };
 
-const CHUNK_BYTES = 1 << 20;
+const CHUNK_BYTES = 128 << 10;
 const SNIFF_BYTES = 64 * 1024;
 
 export async function sha256OfFile(file: string): Promise<string> {

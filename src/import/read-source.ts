@@ -20,7 +20,8 @@ export function readFileRows(request: ReadRequest, workerMinBytes = WORKER_MIN_B
 type WorkerMessage = ReadEvent | { type: 'end' } | { type: 'error'; message: string; stack?: string };
 
 async function* readRowsInWorker(request: ReadRequest): AsyncGenerator<ReadEvent> {
-  const worker = new Worker(WORKER, { workerData: request });
+  // A bounded heap keeps the reader's memory flat: it holds two chunks at a time, and V8 would otherwise grow its heap with the allocation rate instead of collecting.
+  const worker = new Worker(WORKER, { workerData: request, resourceLimits: { maxOldGenerationSizeMb: 96 } });
   const queue: WorkerMessage[] = [];
   let wake: (() => void) | null = null;
   let failure: Error | null = null;
