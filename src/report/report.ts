@@ -125,13 +125,19 @@ export async function buildReport(store: Store, policy: Policy, cycle?: string):
         reapplyEligibleOn: row.reapply_eligible_on,
         deadline: row.deadline,
         checks: checks.map(({ id, result, observed, required }) => ({ id, result, observed, required })),
-        ttmRevenueUsd: checks.find((c) => c.id === 'ttm_revenue')?.observed ?? null,
+        ttmRevenueUsd: knownTtm(checks),
         ttmResult: checks.find((c) => c.id === 'ttm_revenue')?.result ?? null,
         missing: checks.filter((c) => c.result === 'unknown' && c.missing).map((c) => `${c.id}: ${c.missing!.detail}`),
         noticeStatus: noticeByCycle.get(Number(row.cycle_id)) ?? null,
       };
     }),
   };
+}
+
+/** The TTM revenue when the check could establish it; an unknown check has no figure to show. */
+function knownTtm(checks: Check[]): string | null {
+  const check = checks.find((c) => c.id === 'ttm_revenue');
+  return check && check.result !== 'unknown' ? check.observed : null;
 }
 
 export function formatReport(report: Report, format: ReportFormat): string {

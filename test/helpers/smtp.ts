@@ -14,6 +14,8 @@ export interface TestSmtpServer {
   received: Received[];
   /** Decides the reply to each message: undefined accepts it; an Error with responseCode rejects it. */
   onMessage: ((session: SMTPServerSession) => Error | undefined) | null;
+  /** Decides the reply to each login: undefined accepts it; an Error with responseCode rejects it. */
+  onLogin: ((credentials: { username: string; password: string }) => Error | undefined) | null;
   close(): Promise<void>;
 }
 
@@ -24,6 +26,7 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     port: 0,
     received: [],
     onMessage: null,
+    onLogin: null,
     close: async () => undefined,
   };
   const server = new SMTPServer({
@@ -32,6 +35,11 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     disableReverseLookup: true,
     logger: false,
     onAuth(auth, _session, callback) {
+      const rejection = state.onLogin?.({ username: auth.username ?? '', password: auth.password ?? '' });
+      if (rejection) {
+        callback(rejection);
+        return;
+      }
       callback(null, { user: auth.username });
     },
     onData(stream, session, callback) {

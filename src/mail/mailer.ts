@@ -1,0 +1,285 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { domainToASCII } from 'node:url';
+import nodemailer from 'nodemailer';
+import type { SendMailOptions } from 'nodemailer/lib/mailer';
+import { isEmail, redactUrl } from '../config/config.js';
+import { UsageError } from '../errors.js';
+
+export interface OutgoingMessage {
+  /** The complete Message-ID header value, angle brackets included. */
+  messageId: string;
+  /** One mailbox: `address` or `Name <address>`. */
+  from: string;
+  to: string[];
+  cc: string[];
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface Mailer {
+  send(message: OutgoingMessage): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface MailerTimeouts {
+  connectionMs?: number;
+  greetingMs?: number;
+  socketMs?: number;
+}
+
+export interface MailerOptions {
+  smtpUrl: string | null;
+  outboxDir: string;
+  timeouts?: MailerTimeouts;
+}
+
+/**
+ * Every failure of `send`. Permanent means sending this same message again cannot succeed (the
+ * server refused it with a 5xx reply, or the message itself is malformed); anything else is
+ * worth retrying on a later run.
+ */
+export class SendError extends Error {
+  override name = 'SendError';
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+    readonly responseCode?: number,
+  ) {
+    super(message);
+  }
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+";
+const DOT_ATOM = `${ATEXT}(?:\\.${ATEXT})*`;
+const MESSAGE_ID = new RegExp(`^<${DOT_ATOM}@${DOT_ATOM}>$`);
+const MAX_MESSAGE_ID_LENGTH = 200;
+const HOSTNAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+export function createMailer(options: MailerOptions): Mailer {
+  return options.smtpUrl ? createSmtpMailer(options.smtpUrl, options.timeouts ?? {}) : createOutboxMailer(options.outboxDir);
+}
+
+/**
+ * `<csp-reeval.r42.p4010003.9f…@example.com>`: the run and partner make it readable in a mail log,
+ * the random part makes it unique. The partner id is CSV data, so only its letters and digits are kept.
+ */
+export function newMessageId(input: { runId: number; partnerId: string | null; domain: string }): string {
+  const run = Number.isSafeInteger(input.runId) && input.runId >= 0 ? input.runId : 0;
+  const who = input.partnerId === null ? 'ops' : `p${asciiWord(input.partnerId, 40)}`;
+  return `<csp-reeval.r${run}.${who}.${randomBytes(12).toString('hex')}@${messageIdDomain(input.domain)}>`;
+}
+
+function asciiWord(text: string, maxLength: number): string {
+  return text
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .slice(0, maxLength)
+    .replace(/^-+|-+$/g, '');
+}
+
+function messageIdDomain(domain: string): string {
+  const ascii = domainToASCII(domain.trim().replace(/\.$/, '')).toLowerCase();
+  return ascii.length > 0 && ascii.length <= 253 && HOSTNAME.test(ascii) ? ascii : 'localhost.localdomain';
+}
+
+function createSmtpMailer(smtpUrl: string, timeouts: MailerTimeouts): Mailer {
+  const redact = secretRedactor(smtpUrl);
+  const pool = openPool(smtpUrl, timeouts, redact);
+  return {
+    async send(message) {
+      const mail = toMailOptions(message);
+      try {
+        await pool.sendMail(mail);
+      } catch (error) {
+        throw smtpSendError(error, redact);
+      }
+    },
+    async close() {
+      pool.close();
+    },
+  };
+}
+
+function openPool(smtpUrl: string, timeouts: MailerTimeouts, redact: (text: string) => string) {
+  try {
+    return nodemailer.createTransport({
+      url: smtpUrl,
+      pool: true,
+      maxConnections: 5,
+      maxMessages: Infinity,
+      connectionTimeout: timeouts.connectionMs ?? DEFAULT_TIMEOUT_MS,
+      greetingTimeout: timeouts.greetingMs ?? DEFAULT_TIMEOUT_MS,
+      socketTimeout: timeouts.socketMs ?? DEFAULT_TIMEOUT_MS,
+    });
+  } catch (error) {
+    throw new UsageError(`SMTP_URL ${redactUrl(smtpUrl)} cannot be used: ${redact((error as Error).message)}`);
+  }
+}
+
+function createOutboxMailer(outboxDir: string): Mailer {
+  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  return {
+    async send(message) {
+      const mail = toMailOptions(message);
+      let raw: Buffer;
+      try {
+        raw = (await composer.sendMail(mail)).message as Buffer;
+      } catch (error) {
+        throw new SendError(`message ${message.messageId} could not be composed: ${(error as Error).message}`, true);
+      }
+      const file = path.join(outboxDir, emlFileName(message.messageId));
+      try {
+        await writeFileAtomically(file, raw);
+      } catch (error) {
+        // A missing, read-only or full outbox is for the operator to fix; the notice waits for them.
+        throw new SendError(`could not write ${file}: ${(error as Error).message}`, false);
+      }
+    },
+    async close() {},
+  };
+}
+
+/**
+ * The file name is the Message-ID, so sending a notice again replaces its file. Characters that
+ * are legal in a Message-ID but awkward in a file name are %-encoded, which keeps names distinct.
+ */
+function emlFileName(messageId: string): string {
+  const bare = messageId.slice(1, -1);
+  return `${bare.replace(/[^A-Za-z0-9.@_-]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)}.eml`;
+}
+
+/** Written beside the target and renamed over it, so a reader never sees half a message. */
+async function writeFileAtomically(file: string, data: Buffer): Promise<void> {
+  const dir = path.dirname(file);
+  await mkdir(dir, { recursive: true });
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const handle = await open(temp, 'wx');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw error;
+  }
+  await syncDirectory(dir);
+}
+
+/** Makes the rename itself durable; not every platform can open a folder, and that is fine. */
+async function syncDirectory(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // best effort
+  }
+}
+
+/**
+ * Checks every field that came from data before nodemailer sees it: addresses become single
+ * `{address}` objects, never a string that an address parser could split into more recipients,
+ * and no header value may carry a line break.
+ */
+function toMailOptions(message: OutgoingMessage): SendMailOptions {
+  if (message.messageId.length > MAX_MESSAGE_ID_LENGTH || !MESSAGE_ID.test(message.messageId)) {
+    refuse(message, 'the Message-ID is not of the form <id@domain>');
+  }
+  if (hasLineBreak(message.subject)) refuse(message, 'the subject contains a line break');
+  if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(message.subject)) refuse(message, 'the subject contains a control character');
+  const from = parseMailbox(message.from) ?? refuse(message, `the sender ${JSON.stringify(message.from)} is not one email address`);
+  const to = plainAddresses(message, 'to');
+  const cc = plainAddresses(message, 'cc');
+  if (to.length === 0) refuse(message, 'there is no recipient');
+
+  return {
+    messageId: message.messageId,
+    from,
+    to: to.map((address) => ({ name: '', address })),
+    cc: cc.map((address) => ({ name: '', address })),
+    envelope: { from: from.address, to: [...new Set([...to, ...cc])] },
+    subject: message.subject,
+    text: message.text,
+    html: message.html,
+    headers: { 'Auto-Submitted': 'auto-generated' },
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  };
+}
+
+function plainAddresses(message: OutgoingMessage, field: 'to' | 'cc'): string[] {
+  for (const address of message[field]) {
+    if (hasLineBreak(address)) refuse(message, `a ${field} address contains a line break`);
+    if (!isEmail(address)) refuse(message, `the ${field} address ${JSON.stringify(address)} is not one plain email address`);
+  }
+  return message[field];
+}
+
+function refuse(message: OutgoingMessage, why: string): never {
+  throw new SendError(`message ${JSON.stringify(message.messageId)} refused: ${why}`, true);
+}
+
+function hasLineBreak(text: string): boolean {
+  return /[\r\n]/.test(text);
+}
+
+function parseMailbox(text: string): { name: string; address: string } | null {
+  if (hasLineBreak(text)) return null;
+  const named = /^([^<>]*)<([^<>]+)>$/.exec(text.trim());
+  const name = named ? named[1]!.trim().replace(/^"(.*)"$/, '$1') : '';
+  const address = named ? named[2]!.trim() : text.trim();
+  return isEmail(address) ? { name, address } : null;
+}
+
+interface NodemailerFailure {
+  message?: string;
+  code?: string;
+  responseCode?: number;
+  command?: string;
+}
+
+/**
+ * 5xx is permanent, except where the fault is in our own set-up rather than in the message: a
+ * refused login or sender, which every notice would meet alike, stays retryable once the operator
+ * has fixed it. 503 is a session out of step, which nodemailer too treats as transient.
+ */
+function smtpSendError(error: unknown, redact: (text: string) => string): SendError {
+  const failure = (error ?? {}) as NodemailerFailure;
+  const responseCode = typeof failure.responseCode === 'number' ? failure.responseCode : undefined;
+  const ourSetUp = failure.code === 'EAUTH' || failure.code === 'ENOAUTH' || failure.command === 'MAIL FROM';
+  const permanent = responseCode !== undefined && responseCode >= 500 && responseCode !== 503 && !ourSetUp;
+  const code = failure.code ? ` [${failure.code}]` : '';
+  return new SendError(redact(`SMTP send failed${code}: ${failure.message ?? String(error)}`), permanent, responseCode);
+}
+
+/** Hides the password of the SMTP URL in any text, in the forms it may appear in. */
+function secretRedactor(smtpUrl: string): (text: string) => string {
+  const secrets: string[] = [];
+  try {
+    const password = new URL(smtpUrl).password;
+    if (password) secrets.push(password, safeDecode(password));
+  } catch {
+    const auth = /^[a-z]+:\/\/[^:@/]*:([^@/]*)@/i.exec(smtpUrl);
+    if (auth?.[1]) secrets.push(auth[1], safeDecode(auth[1]));
+  }
+  const ordered = [...new Set(secrets)].sort((a, b) => b.length - a.length);
+  return (text) => ordered.reduce((acc, secret) => acc.split(secret).join('***'), text.split(smtpUrl).join(redactUrl(smtpUrl)));
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
