@@ -8,7 +8,7 @@ import type { IsoDate } from '../domain/types.js';
 import { EXIT, LockHeldError, UsageError } from '../errors.js';
 import { formatSummary, IMPORT_KINDS, type ImportKind, importDirectory, importFile } from '../import/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
-import { createMailer } from '../mail/mailer.js';
+import { mailerFor } from '../mail/mailer.js';
 import { loadTemplates } from '../mail/render.js';
 import { loadPolicy, type Policy } from '../policy/policy.js';
 import { buildExplanation, formatExplanation } from '../report/explain.js';
@@ -121,7 +121,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       await withRunContext(io, program, async ({ store, policy, config, log }) => {
         const asOf = resolveAsOf(options.asOf, policy, io);
         const templates = loadTemplates(path.join(PROJECT_ROOT, 'templates'));
-        const mailer = createMailer({ smtpUrl: config.smtpUrl, outboxDir: config.outboxDir });
+        const mailer = mailerFor(config);
         try {
           const result = await runReevaluation(
             { store, policy, config, templates, mailer },
@@ -262,6 +262,13 @@ function reportError(error: unknown, io: CliIo): number {
   }
   if (error instanceof LockHeldError) {
     io.stderr.write(`error: ${error.message}; try again when it has finished\n`);
+    return EXIT.locked;
+  }
+  const code = (error as { code?: string } | null)?.code;
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    io.stderr.write(
+      `error: the database is locked by another process (${(error as Error).message}); nothing was changed — try again when it has finished, or raise DATABASE_LOCK_TIMEOUT_SECONDS\n`,
+    );
     return EXIT.locked;
   }
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);

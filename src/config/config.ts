@@ -3,8 +3,10 @@ import { UsageError } from '../errors.js';
 
 /** The environment, read once at the entry point, validated and frozen. */
 export interface Config {
-  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+  database: { kind: 'sqlite'; file: string; busyTimeoutMs?: number } | { kind: 'postgres'; url: string };
   smtpUrl: string | null;
+  /** How long one SMTP connection, greeting or reply may take before the send counts as failed. */
+  smtpTimeoutMs: number;
   mailFrom: string;
   opsEmail: string | null;
   outboxDir: string;
@@ -17,9 +19,11 @@ const EMAIL = /^[^\s@<>(),;:"\\]+@[^\s@<>(),;:"\\]+\.[^\s@<>(),;:"\\]+$/;
 export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): Config {
   const problems: string[] = [];
   const databaseUrl = env.DATABASE_URL?.trim() || 'data/reeval.sqlite';
+  const busySeconds = seconds(env, 'DATABASE_LOCK_TIMEOUT_SECONDS', 10, problems);
   const database: Config['database'] = /^postgres(ql)?:\/\//.test(databaseUrl)
     ? { kind: 'postgres', url: databaseUrl }
-    : { kind: 'sqlite', file: path.resolve(cwd, databaseUrl.replace(/^sqlite:(\/\/)?/, '')) };
+    : { kind: 'sqlite', file: path.resolve(cwd, databaseUrl.replace(/^sqlite:(\/\/)?/, '')), busyTimeoutMs: busySeconds * 1000 };
+  const smtpTimeoutMs = seconds(env, 'SMTP_TIMEOUT_SECONDS', 30, problems) * 1000;
 
   const smtpUrl = env.SMTP_URL?.trim() || null;
   if (smtpUrl !== null && !/^smtps?:\/\/[^\s]+$/.test(smtpUrl)) {
@@ -34,12 +38,24 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
   return Object.freeze({
     database,
     smtpUrl,
+    smtpTimeoutMs,
     mailFrom,
     opsEmail,
     outboxDir: path.resolve(cwd, env.OUTBOX_DIR?.trim() || 'data/outbox'),
     policyFile: path.resolve(cwd, env.POLICY_FILE?.trim() || 'data/policy.json'),
     cronSchedule: env.CRON_SCHEDULE?.trim() || '0 6 * * *',
   });
+}
+
+function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number, problems: string[]): number {
+  const text = env[name]?.trim();
+  if (!text) return fallback;
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || value <= 0 || value > 3600) {
+    problems.push(`${name} must be a number of seconds between 0 and 3600, got '${text}'`);
+    return fallback;
+  }
+  return value;
 }
 
 export function isEmail(text: string): boolean {

@@ -24,7 +24,7 @@ export interface Store {
 }
 
 export async function openStore(database: Config['database']): Promise<Store> {
-  const store = database.kind === 'sqlite' ? openSqlite(database.file) : openPostgres(database.url);
+  const store = database.kind === 'sqlite' ? openSqlite(database.file, database.busyTimeoutMs ?? 10_000) : openPostgres(database.url);
   try {
     await migrateToLatest(store.db);
   } catch (error) {
@@ -34,13 +34,15 @@ export async function openStore(database: Config['database']): Promise<Store> {
   return store;
 }
 
-function openSqlite(file: string): Store {
+function openSqlite(file: string, busyTimeoutMs: number): Store {
   mkdirSync(path.dirname(file), { recursive: true });
   let sqlite: BetterSqlite3.Database;
   try {
-    sqlite = new BetterSqlite3(file, { timeout: 10_000 });
+    sqlite = new BetterSqlite3(file, { timeout: busyTimeoutMs });
     sqlite.pragma('journal_mode = WAL');
   } catch (error) {
+    // Locked by another process is not bad input: the entry point reports it as such (exit 3).
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') throw error;
     throw new UsageError(`cannot open database ${file}: ${(error as Error).message}`);
   }
   sqlite.pragma('synchronous = NORMAL');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { domainToASCII } from 'node:url';
 import nodemailer from 'nodemailer';
 import type { SendMailOptions } from 'nodemailer/lib/mailer';
-import { isEmail, redactUrl } from '../config/config.js';
+import { type Config, isEmail, redactUrl } from '../config/config.js';
 import { UsageError } from '../errors.js';
 
 export interface OutgoingMessage {
@@ -19,8 +19,13 @@ export interface OutgoingMessage {
   html: string;
 }
 
+export interface SendResult {
+  /** Recipients the server refused while accepting the message for the others. */
+  rejected: Array<{ address: string; reason: string }>;
+}
+
 export interface Mailer {
-  send(message: OutgoingMessage): Promise<void>;
+  send(message: OutgoingMessage): Promise<SendResult>;
   close(): Promise<void>;
 }
 
@@ -59,6 +64,12 @@ const MESSAGE_ID = new RegExp(`^<${DOT_ATOM}@${DOT_ATOM}>$`);
 const MAX_MESSAGE_ID_LENGTH = 200;
 const HOSTNAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
+/** The mailer the configuration asks for. */
+export function mailerFor(config: Pick<Config, 'smtpUrl' | 'outboxDir' | 'smtpTimeoutMs'>): Mailer {
+  const ms = config.smtpTimeoutMs;
+  return createMailer({ smtpUrl: config.smtpUrl, outboxDir: config.outboxDir, timeouts: { connectionMs: ms, greetingMs: ms, socketMs: ms } });
+}
+
 export function createMailer(options: MailerOptions): Mailer {
   return options.smtpUrl ? createSmtpMailer(options.smtpUrl, options.timeouts ?? {}) : createOutboxMailer(options.outboxDir);
 }
@@ -91,11 +102,18 @@ function createSmtpMailer(smtpUrl: string, timeouts: MailerTimeouts): Mailer {
   return {
     async send(message) {
       const mail = toMailOptions(message);
+      let info: { rejected?: unknown[]; rejectedErrors?: Array<{ recipient?: string; response?: string; message?: string }> };
       try {
-        await pool.sendMail(mail);
+        info = await pool.sendMail(mail);
       } catch (error) {
         throw smtpSendError(error, redact);
       }
+      const reasons = new Map((info.rejectedErrors ?? []).map((e) => [e.recipient, e.response ?? e.message ?? 'refused']));
+      const rejected = (info.rejected ?? []).map((entry) => {
+        const address = typeof entry === 'string' ? entry : String((entry as { address?: string }).address ?? entry);
+        return { address, reason: redact(String(reasons.get(address) ?? 'refused')) };
+      });
+      return { rejected };
     },
     async close() {
       pool.close();
@@ -137,6 +155,7 @@ function createOutboxMailer(outboxDir: string): Mailer {
         // A missing, read-only or full outbox is for the operator to fix; the notice waits for them.
         throw new SendError(`could not write ${file}: ${(error as Error).message}`, false);
       }
+      return { rejected: [] };
     },
     async close() {},
   };

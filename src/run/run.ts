@@ -3,7 +3,7 @@ import type { Store } from '../db/database.js';
 import type { NoticeRow } from '../db/schema.js';
 import type { CycleRef, Decision, IsoDate, Outcome, Partner, SupportTerm } from '../domain/types.js';
 import type { Logger } from '../log/logger.js';
-import { type Mailer, newMessageId, SendError } from '../mail/mailer.js';
+import { type Mailer, newMessageId, SendError, type SendResult } from '../mail/mailer.js';
 import { type OpsSummaryInput, renderOpsSummary, renderPartnerNotice, type Templates } from '../mail/render.js';
 import type { Policy } from '../policy/policy.js';
 import { findDueCycles, type DueResult } from '../rules/due.js';
@@ -243,27 +243,41 @@ interface SendOutcome {
   failed: Array<{ partnerId: string | null; to: string[]; error: string }>;
 }
 
+/** After this many failures in a row without any server reply, the transport is taken to be down for this run. */
+const GIVE_UP_AFTER = 3;
+
 async function sendWaitingNotices(deps: RunDeps, options: RunOptions, log: Logger): Promise<SendOutcome> {
   const outcome: SendOutcome = { results: [], failed: [] };
   const waiting = await listSendableNotices(deps.store.db, options.now().toISOString());
+  let failuresInARow = 0;
   for (const notice of waiting) {
-    const status = await sendOne(deps, options, notice, log);
     const { to } = recipientsOf(notice);
-    outcome.results.push({ partnerId: notice.partner_id, to, kinds: JSON.parse(notice.kinds) as string[], status: status.ok ? 'sent' : 'failed' });
+    const kinds = JSON.parse(notice.kinds) as string[];
+    if (failuresInARow >= GIVE_UP_AFTER) {
+      // A mail server that is down or a full disk fails every notice alike; each would cost a full
+      // timeout. The rest keep their state and go out with the next run.
+      outcome.results.push({ partnerId: notice.partner_id, to, kinds, status: 'failed' });
+      outcome.failed.push({ partnerId: notice.partner_id, to, error: 'not attempted in this run: the mail transport failed repeatedly' });
+      continue;
+    }
+    const status = await sendOne(deps, options, notice, log);
+    failuresInARow = !status.ok && status.transportDown ? failuresInARow + 1 : 0;
+    if (failuresInARow === GIVE_UP_AFTER) log.warn(`${GIVE_UP_AFTER} sends failed in a row: the remaining notices wait for the next run`);
+    outcome.results.push({ partnerId: notice.partner_id, to, kinds, status: status.ok ? 'sent' : 'failed' });
     if (!status.ok) outcome.failed.push({ partnerId: notice.partner_id, to, error: status.error });
+    else if (status.refused) outcome.failed.push({ partnerId: notice.partner_id, to, error: `sent, but refused for ${status.refused}` });
   }
   return outcome;
 }
 
-async function sendOne(
-  deps: RunDeps,
-  options: RunOptions,
-  notice: NoticeRow,
-  log: Logger,
-): Promise<{ ok: true } | { ok: false; error: string }> {
+/** `transportDown`: the failure came before any server reply (no connection, a timeout, an outbox that cannot be written). */
+type SendStatus = { ok: true; refused?: string } | { ok: false; error: string; transportDown: boolean };
+
+async function sendOne(deps: RunDeps, options: RunOptions, notice: NoticeRow, log: Logger): Promise<SendStatus> {
   const { to, cc } = recipientsOf(notice);
+  let result: SendResult;
   try {
-    await deps.mailer.send({
+    result = await deps.mailer.send({
       messageId: notice.message_id,
       from: notice.mail_from,
       to,
@@ -272,16 +286,22 @@ async function sendOne(
       text: notice.text_body,
       html: notice.html_body,
     });
-    await markSent(deps.store.db, notice, options.now().toISOString(), options.asOf);
-    log.info('notice sent', { partnerId: notice.partner_id, messageId: notice.message_id });
-    return { ok: true };
   } catch (error) {
     const permanent = error instanceof SendError && error.permanent;
     const message = (error as Error).message;
     const status = await markFailed(deps.store.db, notice, message, permanent, options.now());
     log.error(`notice could not be sent (${status})`, { partnerId: notice.partner_id, messageId: notice.message_id, error: message });
-    return { ok: false, error: message };
+    return { ok: false, error: message, transportDown: !permanent && (error as SendError).responseCode === undefined };
   }
+  // Sent: from here a failure must not mark it failed, or the next run would send it again.
+  const refused = result.rejected.map((r) => `${r.address} (${r.reason})`).join('; ');
+  await markSent(deps.store.db, notice, options.now().toISOString(), options.asOf, refused ? `refused for ${refused}` : null);
+  if (refused) {
+    log.warn('notice sent, but the server refused some recipients', { partnerId: notice.partner_id, messageId: notice.message_id, refused });
+    return { ok: true, refused };
+  }
+  log.info('notice sent', { partnerId: notice.partner_id, messageId: notice.message_id });
+  return { ok: true };
 }
 
 async function sendOpsSummary(deps: RunDeps, options: RunOptions, runId: number, ops: OpsSummaryInput, log: Logger): Promise<number> {

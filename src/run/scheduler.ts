@@ -5,7 +5,7 @@ import type { Config } from '../config/config.js';
 import type { Store } from '../db/database.js';
 import { LockHeldError, UsageError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
-import { createMailer } from '../mail/mailer.js';
+import { mailerFor } from '../mail/mailer.js';
 import type { Templates } from '../mail/render.js';
 import type { Policy } from '../policy/policy.js';
 import { todayIn } from '../rules/months.js';
@@ -45,7 +45,7 @@ export async function startScheduler(context: SchedulerContext): Promise<void> {
     }
     current = (async () => {
       const asOf = todayIn(policy.timeZone, io.now());
-      const mailer = createMailer({ smtpUrl: config.smtpUrl, outboxDir: config.outboxDir });
+      const mailer = mailerFor(config);
       try {
         beat('running');
         const result = await runReevaluation(

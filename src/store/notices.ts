@@ -75,11 +75,12 @@ export async function listSendableNotices(db: Db, now: string): Promise<NoticeRo
     .execute();
 }
 
-export async function markSent(db: Kysely<Database>, notice: NoticeRow, sentAt: string, toldOn: IsoDate): Promise<void> {
+/** `note`: what went partly wrong with a send that still went out (recipients the server refused). */
+export async function markSent(db: Kysely<Database>, notice: NoticeRow, sentAt: string, toldOn: IsoDate, note: string | null = null): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx
       .updateTable('notices')
-      .set({ status: 'sent', attempts: Number(notice.attempts) + 1, sent_at: sentAt, last_error: null, next_attempt_at: null })
+      .set({ status: 'sent', attempts: Number(notice.attempts) + 1, sent_at: sentAt, last_error: note, next_attempt_at: null })
       .where('id', '=', notice.id)
       .execute();
     // The partner has now been told its score passed: from here the renewal deadline may bind.

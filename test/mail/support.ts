@@ -3,7 +3,7 @@ import { type OutgoingMessage, SendError } from '../../src/mail/mailer.js';
 import { tempDir } from '../helpers/temp-store.js';
 
 /** The SendError a send was rejected with; fails the test when it succeeded or threw anything else. */
-export async function sendError(promise: Promise<void>): Promise<SendError> {
+export async function sendError(promise: Promise<unknown>): Promise<SendError> {
   const error = await promise.then(
     () => null,
     (e: unknown) => e,
