@@ -10,7 +10,7 @@ import { findDueCycles, type DueResult } from '../rules/due.js';
 import { evaluate } from '../rules/evaluate.js';
 import { listRecordedCycles, recordDecision } from '../store/cycles.js';
 import { EvidenceReader } from '../store/evidence.js';
-import { insertNotice, listSendableNotices, markFailed, markSent, recipientsOf } from '../store/notices.js';
+import { decisionsNotYetSummarised, insertNotice, listSendableNotices, markFailed, markSent, recipientsOf } from '../store/notices.js';
 import { listPartnersWithTerms } from '../store/partners.js';
 import { acquireRunLock } from './lock.js';
 import { finishRun, markRunInterrupted, startRun } from './runs.js';
@@ -99,9 +99,8 @@ export async function runReevaluation(deps: RunDeps, options: RunOptions): Promi
       });
 
   let failedSends = 0;
-  let anythingDecided = false;
   try {
-    const { groups, due } = await findDue(store, policy, options);
+    const { groups, due, names } = await findDue(store, policy, options);
     json.missingSupportPlan = due.missingSupportPlan;
     log.info(`as of ${options.asOf}: ${due.due.length} cycle(s) due for ${groups.length} partner(s)`);
     const reader = new EvidenceReader(store.db, policy, options.asOf);
@@ -155,7 +154,7 @@ export async function runReevaluation(deps: RunDeps, options: RunOptions): Promi
       }
 
       const recordedAt = options.now().toISOString();
-      const changed = await store.db.transaction().execute(async (trx) => {
+      await store.db.transaction().execute(async (trx) => {
         const recorded = [];
         for (const { decision } of decided) recorded.push(await recordDecision(trx, runId, decision, recordedAt));
         const toTell = recorded.filter((r) => r.notify);
@@ -184,17 +183,14 @@ export async function runReevaluation(deps: RunDeps, options: RunOptions): Promi
             toTell.map((r) => r.decisionId!),
           );
         }
-        return recorded.some((r) => r.changed);
       });
-      anythingDecided ||= changed;
     }
 
     if (options.dryRun) return { json, exitCode: 0, counts };
 
-    const partners = new Map(groups.map((group) => [group.partner.partnerId, group.partner]));
     ops.missingSupportPlan = due.missingSupportPlan.map((partnerId) => ({
       partnerId,
-      partnerName: partners.get(partnerId)?.name ?? partnerId,
+      partnerName: names.get(partnerId) ?? partnerId,
     }));
 
     const sent = await sendWaitingNotices(deps, options, log);
@@ -202,8 +198,10 @@ export async function runReevaluation(deps: RunDeps, options: RunOptions): Promi
     json.notices.push(...sent.results.filter((result) => result.partnerId !== null).map((r) => ({ ...r, partnerId: r.partnerId! })));
     ops.failedSends = sent.failed;
 
-    if (deps.config.opsEmail && (anythingDecided || sent.failed.length > 0)) {
-      failedSends += await sendOpsSummary(deps, options, runId, ops, log);
+    const unreported = deps.config.opsEmail ? await decisionsNotYetSummarised(store.db) : [];
+    if (deps.config.opsEmail && (unreported.length > 0 || sent.failed.length > 0)) {
+      ops.counts = latestOutcomeCounts(unreported);
+      failedSends += await sendOpsSummary(deps, options, runId, ops, log, unreported.map((d) => d.id));
     }
     await finishRun(store.db, runId, options.now, json.stopped ? 'stopped' : failedSends > 0 ? 'completed_with_failures' : 'completed', counts);
     return { json, exitCode: failedSends > 0 ? 1 : 0, counts };
@@ -220,7 +218,7 @@ export async function findDue(
   store: Store,
   policy: Policy,
   options: { asOf: IsoDate; partnerId?: string },
-): Promise<{ due: DueResult; groups: DueGroup[] }> {
+): Promise<{ due: DueResult; groups: DueGroup[]; names: Map<string, string> }> {
   const [partners, recorded] = await Promise.all([
     listPartnersWithTerms(store.db, options.partnerId),
     listRecordedCycles(store.db, options.partnerId),
@@ -235,7 +233,8 @@ export async function findDue(
     group.cycles.push(cycle);
     groups.set(cycle.partnerId, group);
   }
-  return { due, groups: [...groups.values()] };
+  const names = new Map(partners.map((entry) => [entry.partner.partnerId, entry.partner.name]));
+  return { due, groups: [...groups.values()], names };
 }
 
 interface SendOutcome {
@@ -304,7 +303,22 @@ async function sendOne(deps: RunDeps, options: RunOptions, notice: NoticeRow, lo
   return { ok: true };
 }
 
-async function sendOpsSummary(deps: RunDeps, options: RunOptions, runId: number, ops: OpsSummaryInput, log: Logger): Promise<number> {
+/** Counts by outcome of the latest of the given decisions for each cycle. */
+function latestOutcomeCounts(decisions: Array<{ cycleId: number; outcome: Outcome }>): Record<Outcome, number> {
+  const latest = new Map(decisions.map((d) => [d.cycleId, d.outcome]));
+  const counts = emptyCounts();
+  for (const outcome of latest.values()) counts[outcome] += 1;
+  return counts;
+}
+
+async function sendOpsSummary(
+  deps: RunDeps,
+  options: RunOptions,
+  runId: number,
+  ops: OpsSummaryInput,
+  log: Logger,
+  decisionIds: number[],
+): Promise<number> {
   const rendered = renderOpsSummary(ops, deps.templates);
   const createdAt = options.now().toISOString();
   const noticeId = await deps.store.db.transaction().execute((trx) =>
@@ -325,7 +339,7 @@ async function sendOpsSummary(deps: RunDeps, options: RunOptions, runId: number,
         html: rendered.html,
         createdAt,
       },
-      [],
+      decisionIds,
     ),
   );
   const notice = await deps.store.db.selectFrom('notices').selectAll().where('id', '=', noticeId).executeTakeFirstOrThrow();

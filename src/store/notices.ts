@@ -131,6 +131,30 @@ export function backoffMillis(attempts: number): number {
   return Math.min(5 * 60_000 * 2 ** (attempts - 4), 6 * 3600_000);
 }
 
+/**
+ * Decisions no operations summary has covered yet. Normally the ones this run recorded; after a
+ * run that died before its summary, that run's too, so operations hear of every decision once.
+ */
+export async function decisionsNotYetSummarised(db: Db): Promise<Array<{ id: number; cycleId: number; outcome: Outcome }>> {
+  const rows = await db
+    .selectFrom('decisions as d')
+    .select(['d.id', 'd.cycle_id', 'd.outcome'])
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('notice_decisions as nd')
+            .innerJoin('notices as n', 'n.id', 'nd.notice_id')
+            .select('nd.notice_id')
+            .whereRef('nd.decision_id', '=', 'd.id')
+            .where('n.audience', '=', 'ops'),
+        ),
+      ),
+    )
+    .orderBy('d.id')
+    .execute();
+  return rows.map((row) => ({ id: Number(row.id), cycleId: Number(row.cycle_id), outcome: row.outcome as Outcome }));
+}
+
 export async function noticesOfPartner(db: Db, partnerId: string): Promise<NoticeRow[]> {
   return db.selectFrom('notices').selectAll().where('partner_id', '=', partnerId).orderBy('id').execute();
 }

@@ -28,6 +28,10 @@ export interface FaultySmtpServer {
   onRecipient: (address: string) => string | null;
   /** The reply to the end of DATA; null accepts (`250`). */
   onMessage: (message: ReceivedMessage) => string | null;
+  /** Called after a message was accepted and the 250 reply written. */
+  onAccepted: (message: ReceivedMessage) => void;
+  /** Called for every new connection, before the greeting. */
+  onConnection: () => void;
   /** Connections seen, to tell a retried send from none at all. */
   connections: number;
   close(): Promise<void>;
@@ -42,11 +46,14 @@ export async function startFaultySmtpServer(): Promise<FaultySmtpServer> {
     behaviour: { kind: 'normal' },
     onRecipient: () => null,
     onMessage: () => null,
+    onAccepted: () => undefined,
+    onConnection: () => undefined,
     connections: 0,
     close: async () => undefined,
   };
   const server: Server = createServer((socket) => {
     state.connections++;
+    state.onConnection();
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
@@ -89,6 +96,7 @@ function serve(socket: Socket, state: FaultySmtpServer): void {
         const answer = state.onMessage(message);
         if (answer === null) state.received.push(message);
         reply(answer ?? '250 2.0.0 queued');
+        if (answer === null) state.onAccepted(message);
         envelopeTo = [];
         continue;
       }

@@ -1,0 +1,200 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpSync, existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, SAMPLE_DIR } from '../helpers/cli.js';
+import { type FaultySmtpServer, startFaultySmtpServer } from '../helpers/faulty-smtp.js';
+import { tempDir } from '../helpers/temp-store.js';
+
+/**
+ * SIGKILL at chosen points of real processes over the sample data, then a restart, then the
+ * invariants: every due cycle decided exactly once with the outcome an undisturbed run gives,
+ * every partner notice recorded once and received under its Message-ID, every decision reported to
+ * operations, and an import either wholly there or not at all.
+ */
+const CLI = path.join(REPO_ROOT, 'dist', 'jobs', 'cli.js');
+const AS_OF = '2026-10-15';
+
+type KillPoint =
+  | 'during import'
+  | 'while deciding'
+  | 'between decision and send'
+  | 'mid-send, before the server accepted'
+  | 'mid-send, after the server accepted';
+const KILL_POINTS: KillPoint[] = [
+  'during import',
+  'while deciding',
+  'between decision and send',
+  'mid-send, before the server accepted',
+  'mid-send, after the server accepted',
+];
+const ROUNDS_PER_POINT = 3;
+
+interface Outcomes {
+  cycles: Record<string, string>;
+  partnersNotified: string[];
+}
+
+function spawnCli(args: string[], env: Record<string, string>): { child: ChildProcess; exit: Promise<number | null>; onLog(handler: (line: string) => void): void } {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const handlers: Array<(line: string) => void> = [];
+  let buffer = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    buffer += chunk;
+    let newline: number;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      for (const handler of handlers) handler(line);
+    }
+  });
+  child.stdout!.resume();
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exit, onLog: (handler) => handlers.push(handler) };
+}
+
+function readDb<T>(file: string, read: (db: BetterSqlite3.Database) => T): T {
+  const db = new BetterSqlite3(file, { readonly: true });
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
+}
+
+function outcomesOf(file: string): Outcomes {
+  return readDb(file, (db) => ({
+    cycles: Object.fromEntries(
+      (db.prepare('select partner_id, trigger, cycle, outcome from cycles order by 1, 2, 3').all() as Array<Record<string, string>>).map((r) => [
+        `${r.partner_id} ${r.trigger} ${r.cycle}`,
+        r.outcome!,
+      ]),
+    ),
+    partnersNotified: (db.prepare("select partner_id from notices where audience = 'partner' order by 1").all() as Array<{ partner_id: string }>).map((r) => r.partner_id),
+  }));
+}
+
+describe('SIGKILL at every stage, then a restart', () => {
+  const tally: Record<string, number> = {};
+  let duplicatesSeen = 0;
+  afterAll(() => {
+    process.stderr.write(`kill points tried: ${JSON.stringify(tally)}; messages received twice after a kill right after acceptance: ${duplicatesSeen}\n`);
+  });
+
+  const setUp = async () => {
+    const temp = tempDir();
+    const smtp = await startFaultySmtpServer();
+    const env = {
+      DATABASE_URL: path.join(temp.dir, 'reeval.sqlite'),
+      SMTP_URL: smtp.url,
+      OPS_EMAIL: 'csp-ops@example.com',
+      MAIL_FROM: 'CSP Programme <csp-programme@example.com>',
+    };
+    return { temp, smtp, env };
+  };
+  const importAll = async (env: Record<string, string>) => expect(await spawnCli(['import', SAMPLE_DIR], env).exit).toBe(0);
+  const runToEnd = async (env: Record<string, string>) => spawnCli(['run', '--as-of', AS_OF, '--json'], env).exit;
+
+  let reference: Outcomes;
+
+  it('an undisturbed run gives the reference outcomes', async () => {
+    const { temp, smtp, env } = await setUp();
+    try {
+      await importAll(env);
+      expect(await runToEnd(env)).toBe(0);
+      reference = outcomesOf(env.DATABASE_URL);
+      expect(Object.keys(reference.cycles)).toHaveLength(11);
+      expect(reference.partnersNotified).toHaveLength(8);
+      expect(smtp.received).toHaveLength(9);
+    } finally {
+      await smtp.close();
+      temp.cleanup();
+    }
+  });
+
+  for (const point of KILL_POINTS) {
+    for (let round = 0; round < ROUNDS_PER_POINT; round++) {
+      it(`killed ${point} (round ${round + 1}): nothing lost, nothing decided or sent twice`, async () => {
+        const { temp, smtp, env } = await setUp();
+        try {
+          if (point === 'during import') {
+            // A folder with a large revenue file (for a PGA outside the programme, so the outcomes stay
+            // those of the reference), so that the kill lands inside the folder's one transaction.
+            const folder = path.join(temp.dir, 'incoming');
+            cpSync(SAMPLE_DIR, folder, { recursive: true });
+            const lines = ['transaction_id,partner_id,charge_date,amount,currency'];
+            for (let n = 0; n < 200_000; n++) lines.push(`BULK-${n},9990001,2026-0${(n % 9) + 1}-15,${n % 997}.25,USD`);
+            writeFileSync(path.join(folder, 'revenue-bulk.csv'), `${lines.join('\n')}\n`);
+            const importing = spawnCli(['import', folder], env);
+            setTimeout(() => importing.child.kill('SIGKILL'), 500 + round * 300);
+            expect(await importing.exit).toBeNull();
+            expect(existsSync(env.DATABASE_URL)).toBe(true);
+            const counts = readDb(env.DATABASE_URL, (db) => ({
+              batches: (db.prepare('select count(*) as n from import_batches').get() as { n: number }).n,
+              partners: (db.prepare('select count(*) as n from partners').get() as { n: number }).n,
+              lines: (db.prepare('select count(*) as n from revenue_lines').get() as { n: number }).n,
+            }));
+            expect(counts).toEqual({ batches: 0, partners: 0, lines: 0 });
+            expect(await spawnCli(['import', folder], env).exit).toBe(0);
+            expect(await runToEnd(env)).toBe(0);
+          } else {
+            await importAll(env);
+            const running = spawnCli(['run', '--as-of', AS_OF, '--json'], env);
+            const kill = () => running.child.kill('SIGKILL');
+            // Which message to die on varies by round, so that first, middle and later sends are hit.
+            const target = [1, 4, 7][round]!;
+            let messages = 0;
+            if (point === 'while deciding') running.onLog((line) => line.includes('cycle(s) due') && setTimeout(kill, round * 15));
+            if (point === 'between decision and send') smtp.onConnection = kill;
+            if (point === 'mid-send, before the server accepted') {
+              smtp.onMessage = () => {
+                if (++messages === target) kill();
+                return messages === target ? '451 4.3.0 the client is gone' : null;
+              };
+            }
+            if (point === 'mid-send, after the server accepted') smtp.onAccepted = () => ++messages === target && kill();
+            // null: ended by the signal, not by finishing first
+            const killed = (await running.exit) === null;
+            if (!killed) tally[`${point} (finished before the kill)`] = (tally[`${point} (finished before the kill)`] ?? 0) + 1;
+            if (point !== 'while deciding') expect(killed).toBe(true);
+            smtp.onConnection = () => undefined;
+            smtp.onMessage = () => null;
+            smtp.onAccepted = () => undefined;
+            expect(await runToEnd(env)).toBe(0);
+          }
+          tally[point] = (tally[point] ?? 0) + 1;
+
+          expect(outcomesOf(env.DATABASE_URL)).toEqual(reference);
+          const state = readDb(env.DATABASE_URL, (db) => ({
+            decisionsPerCycle: (db.prepare('select count(*) as n from decisions group by cycle_id').all() as Array<{ n: number }>).map((r) => r.n),
+            unsent: (db.prepare("select count(*) as n from notices where status <> 'sent'").get() as { n: number }).n,
+            messageIds: (db.prepare('select message_id from notices order by 1').all() as Array<{ message_id: string }>).map((r) => r.message_id),
+            unreported: (
+              db
+                .prepare(
+                  "select count(*) as n from decisions d where not exists (select 1 from notice_decisions nd join notices n on n.id = nd.notice_id where nd.decision_id = d.id and n.audience = 'ops')",
+                )
+                .get() as { n: number }
+            ).n,
+          }));
+          expect(state.decisionsPerCycle.every((n) => n === 1)).toBe(true);
+          expect(state.decisionsPerCycle).toHaveLength(11);
+          expect(state.unsent).toBe(0);
+          expect(state.unreported).toBe(0);
+          // Every notice arrived under its Message-ID; none arrived that was not recorded.
+          const received = smtp.received.map((m) => m.messageId!);
+          expect([...new Set(received)].sort()).toEqual(state.messageIds);
+          const duplicates = received.length - new Set(received).size;
+          // Only a kill between the server's acceptance and the record of it can repeat a message,
+          // and then under the same Message-ID, which the receiving side can recognise.
+          expect(duplicates).toBeLessThanOrEqual(point === 'mid-send, after the server accepted' ? 1 : 0);
+          duplicatesSeen += duplicates;
+        } finally {
+          await smtp.close();
+          temp.cleanup();
+        }
+      });
+    }
+  }
+});
