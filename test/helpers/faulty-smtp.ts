@@ -28,6 +28,8 @@ export interface FaultySmtpServer {
   onRecipient: (address: string) => string | null;
   /** The reply to the end of DATA; null accepts (`250`). */
   onMessage: (message: ReceivedMessage) => string | null;
+  /** Milliseconds to wait before answering the end of each message: a slow server. */
+  replyDelayMs: number;
   /** Called after a message was accepted and the 250 reply written. */
   onAccepted: (message: ReceivedMessage) => void;
   /** Called for every new connection, before the greeting. */
@@ -46,6 +48,7 @@ export async function startFaultySmtpServer(): Promise<FaultySmtpServer> {
     behaviour: { kind: 'normal' },
     onRecipient: () => null,
     onMessage: () => null,
+    replyDelayMs: 0,
     onAccepted: () => undefined,
     onConnection: () => undefined,
     connections: 0,
@@ -93,10 +96,14 @@ function serve(socket: Socket, state: FaultySmtpServer): void {
         inData = false;
         const messageId = /^Message-ID:\s*(<[^>]+>)/im.exec(raw)?.[1] ?? null;
         const message = { messageId, envelopeTo, raw };
-        const answer = state.onMessage(message);
-        if (answer === null) state.received.push(message);
-        reply(answer ?? '250 2.0.0 queued');
-        if (answer === null) state.onAccepted(message);
+        const answer = () => {
+          const refusal = state.onMessage(message);
+          if (refusal === null) state.received.push(message);
+          reply(refusal ?? '250 2.0.0 queued');
+          if (refusal === null) state.onAccepted(message);
+        };
+        if (state.replyDelayMs > 0) setTimeout(answer, state.replyDelayMs);
+        else answer();
         envelopeTo = [];
         continue;
       }
