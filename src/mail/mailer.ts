@@ -25,6 +25,8 @@ export interface SendResult {
 }
 
 export interface Mailer {
+  /** How many sends may usefully be in flight at once. */
+  readonly concurrency: number;
   send(message: OutgoingMessage): Promise<SendResult>;
   close(): Promise<void>;
 }
@@ -58,6 +60,7 @@ export class SendError extends Error {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+const POOL_CONNECTIONS = 5;
 const ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+";
 const DOT_ATOM = `${ATEXT}(?:\\.${ATEXT})*`;
 const MESSAGE_ID = new RegExp(`^<${DOT_ATOM}@${DOT_ATOM}>$`);
@@ -100,6 +103,7 @@ function createSmtpMailer(smtpUrl: string, timeouts: MailerTimeouts): Mailer {
   const redact = secretRedactor(smtpUrl);
   const pool = openPool(smtpUrl, timeouts, redact);
   return {
+    concurrency: POOL_CONNECTIONS,
     async send(message) {
       const mail = toMailOptions(message);
       let info: { rejected?: unknown[]; rejectedErrors?: Array<{ recipient?: string; response?: string; message?: string }> };
@@ -126,7 +130,7 @@ function openPool(smtpUrl: string, timeouts: MailerTimeouts, redact: (text: stri
     return nodemailer.createTransport({
       url: smtpUrl,
       pool: true,
-      maxConnections: 5,
+      maxConnections: POOL_CONNECTIONS,
       maxMessages: Infinity,
       connectionTimeout: timeouts.connectionMs ?? DEFAULT_TIMEOUT_MS,
       greetingTimeout: timeouts.greetingMs ?? DEFAULT_TIMEOUT_MS,
@@ -140,6 +144,8 @@ function openPool(smtpUrl: string, timeouts: MailerTimeouts, redact: (text: stri
 function createOutboxMailer(outboxDir: string): Mailer {
   const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
   return {
+    // Each file is synced to disk; a few at a time hide that latency without flooding the disk.
+    concurrency: 4,
     async send(message) {
       const mail = toMailOptions(message);
       let raw: Buffer;

@@ -24,6 +24,14 @@ export interface RunOptions {
   log: Logger;
   /** Aborting stops the run after the current partner's transaction; what was decided stays. */
   signal?: AbortSignal;
+  /** Filled in with the time spent deciding, rendering and sending (the rest is the database). */
+  profile?: RunProfile;
+}
+
+export interface RunProfile {
+  decideMs: number;
+  renderMs: number;
+  sendMs: number;
 }
 
 export interface RunDeps {
@@ -123,7 +131,9 @@ export async function runReevaluation(deps: RunDeps, options: RunOptions): Promi
       const decided: Array<{ decision: Decision; firstAwaiting: boolean }> = [];
       for (const cycle of group.cycles) {
         const evidence = await reader.read(cycle, group.supportTerms);
+        const started = performance.now();
         const decision = evaluate(cycle, group.partner, evidence, policy, options.asOf);
+        if (options.profile) options.profile.decideMs += performance.now() - started;
         decided.push({ decision, firstAwaiting: !evidence.prior.awaiting });
       }
       for (const { decision } of decided) {
@@ -158,10 +168,12 @@ export async function runReevaluation(deps: RunDeps, options: RunOptions): Promi
         const recorded = [];
         for (const { decision } of decided) recorded.push(await recordDecision(trx, runId, decision, recordedAt));
         const toTell = recorded.filter((r) => r.notify);
+        const started = performance.now();
         const rendered = renderPartnerNotice(
           { partner: group.partner, decisions: toTell.map((r) => r.decision), asOf: options.asOf },
           deps.templates,
         );
+        if (options.profile) options.profile.renderMs += performance.now() - started;
         if (rendered) {
           await insertNotice(
             trx,
@@ -246,27 +258,35 @@ interface SendOutcome {
 const GIVE_UP_AFTER = 3;
 
 async function sendWaitingNotices(deps: RunDeps, options: RunOptions, log: Logger): Promise<SendOutcome> {
-  const outcome: SendOutcome = { results: [], failed: [] };
   const waiting = await listSendableNotices(deps.store.db, options.now().toISOString());
+  const results: Array<{ result: SendOutcome['results'][number]; failure?: SendOutcome['failed'][number] }> = [];
   let failuresInARow = 0;
-  for (const notice of waiting) {
-    const { to } = recipientsOf(notice);
-    const kinds = JSON.parse(notice.kinds) as string[];
-    if (failuresInARow >= GIVE_UP_AFTER) {
-      // A mail server that is down or a full disk fails every notice alike; each would cost a full
-      // timeout. The rest keep their state and go out with the next run.
-      outcome.results.push({ partnerId: notice.partner_id, to, kinds, status: 'failed' });
-      outcome.failed.push({ partnerId: notice.partner_id, to, error: 'not attempted in this run: the mail transport failed repeatedly' });
-      continue;
+  let next = 0;
+  // As many sends in flight as the transport can carry (the SMTP pool's connections), in order.
+  const lane = async () => {
+    for (let index = next++; index < waiting.length; index = next++) {
+      const notice = waiting[index]!;
+      const { to } = recipientsOf(notice);
+      const result = { partnerId: notice.partner_id, to, kinds: JSON.parse(notice.kinds) as string[], status: 'failed' as 'sent' | 'failed' };
+      if (failuresInARow >= GIVE_UP_AFTER) {
+        // A mail server that is down or a full disk fails every notice alike; each would cost a full
+        // timeout. The rest keep their state and go out with the next run.
+        results[index] = { result, failure: { partnerId: notice.partner_id, to, error: 'not attempted in this run: the mail transport failed repeatedly' } };
+        continue;
+      }
+      const status = await sendOne(deps, options, notice, log);
+      failuresInARow = !status.ok && status.transportDown ? failuresInARow + 1 : 0;
+      if (failuresInARow === GIVE_UP_AFTER) log.warn(`${GIVE_UP_AFTER} sends failed in a row: the remaining notices wait for the next run`);
+      result.status = status.ok ? 'sent' : 'failed';
+      const error = !status.ok ? status.error : status.refused ? `sent, but refused for ${status.refused}` : null;
+      results[index] = error === null ? { result } : { result, failure: { partnerId: notice.partner_id, to, error } };
     }
-    const status = await sendOne(deps, options, notice, log);
-    failuresInARow = !status.ok && status.transportDown ? failuresInARow + 1 : 0;
-    if (failuresInARow === GIVE_UP_AFTER) log.warn(`${GIVE_UP_AFTER} sends failed in a row: the remaining notices wait for the next run`);
-    outcome.results.push({ partnerId: notice.partner_id, to, kinds, status: status.ok ? 'sent' : 'failed' });
-    if (!status.ok) outcome.failed.push({ partnerId: notice.partner_id, to, error: status.error });
-    else if (status.refused) outcome.failed.push({ partnerId: notice.partner_id, to, error: `sent, but refused for ${status.refused}` });
-  }
-  return outcome;
+  };
+  await Promise.all(Array.from({ length: Math.max(1, deps.mailer.concurrency) }, lane));
+  return {
+    results: results.map((entry) => entry.result),
+    failed: results.flatMap((entry) => (entry.failure ? [entry.failure] : [])),
+  };
 }
 
 /** `transportDown`: the failure came before any server reply (no connection, a timeout, an outbox that cannot be written). */
@@ -275,6 +295,7 @@ type SendStatus = { ok: true; refused?: string } | { ok: false; error: string; t
 async function sendOne(deps: RunDeps, options: RunOptions, notice: NoticeRow, log: Logger): Promise<SendStatus> {
   const { to, cc } = recipientsOf(notice);
   let result: SendResult;
+  const started = performance.now();
   try {
     result = await deps.mailer.send({
       messageId: notice.message_id,
@@ -286,12 +307,14 @@ async function sendOne(deps: RunDeps, options: RunOptions, notice: NoticeRow, lo
       html: notice.html_body,
     });
   } catch (error) {
+    if (options.profile) options.profile.sendMs += performance.now() - started;
     const permanent = error instanceof SendError && error.permanent;
     const message = (error as Error).message;
     const status = await markFailed(deps.store.db, notice, message, permanent, options.now());
     log.error(`notice could not be sent (${status})`, { partnerId: notice.partner_id, messageId: notice.message_id, error: message });
     return { ok: false, error: message, transportDown: !permanent && (error as SendError).responseCode === undefined };
   }
+  if (options.profile) options.profile.sendMs += performance.now() - started;
   // Sent: from here a failure must not mark it failed, or the next run would send it again.
   const refused = result.rejected.map((r) => `${r.address} (${r.reason})`).join('; ');
   await markSent(deps.store.db, notice, options.now().toISOString(), options.asOf, refused ? `refused for ${refused}` : null);

@@ -79,7 +79,7 @@ describe('SIGKILL at every stage, then a restart', () => {
   const tally: Record<string, number> = {};
   let duplicatesSeen = 0;
   afterAll(() => {
-    process.stderr.write(`kill points tried: ${JSON.stringify(tally)}; messages received twice after a kill right after acceptance: ${duplicatesSeen}\n`);
+    process.stderr.write(`kill points tried: ${JSON.stringify(tally)}; messages received a second time (same Message-ID) after a kill mid-send: ${duplicatesSeen}\n`);
   });
 
   const setUp = async () => {
@@ -186,9 +186,10 @@ describe('SIGKILL at every stage, then a restart', () => {
           const received = smtp.received.map((m) => m.messageId!);
           expect([...new Set(received)].sort()).toEqual(state.messageIds);
           const duplicates = received.length - new Set(received).size;
-          // Only a kill between the server's acceptance and the record of it can repeat a message,
-          // and then under the same Message-ID, which the receiving side can recognise.
-          expect(duplicates).toBeLessThanOrEqual(point === 'mid-send, after the server accepted' ? 1 : 0);
+          // Only a kill while sending can repeat a message: one the server accepted but whose
+          // acceptance was not recorded yet, at most one per send in flight (the SMTP pool's five),
+          // and always under its own Message-ID, by which the receiving side recognises it.
+          expect(duplicates).toBeLessThanOrEqual(point.startsWith('mid-send') ? 5 : 0);
           duplicatesSeen += duplicates;
         } finally {
           await smtp.close();

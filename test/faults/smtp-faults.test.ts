@@ -78,10 +78,12 @@ describe('SMTP faults', () => {
     expect(refused.code).toBe(1);
     expect(decisions()).toBe(11);
     expect(refused.json.notices.every((n) => n.status === 'failed')).toBe(true);
-    // The transport is given up on after three failures in a row (the operations summary is tried
-    // on its own); nothing is lost.
-    expect(notices().filter((n) => n.partner_id !== null && n.attempts === 1)).toHaveLength(3);
-    expect(notices().filter((n) => n.partner_id !== null && n.attempts === 0)).toHaveLength(PARTNER_NOTICES - 3);
+    // The sends in flight fail, the transport is given up on for this run (the operations summary
+    // is tried on its own), and what was not started yet is left untouched. Nothing is lost.
+    const attempted = notices().filter((n) => n.partner_id !== null && n.attempts === 1).length;
+    expect(attempted).toBeGreaterThanOrEqual(5);
+    expect(notices().filter((n) => n.partner_id !== null && n.attempts === 0)).toHaveLength(PARTNER_NOTICES - attempted);
+    expect(attempted).toBeLessThan(PARTNER_NOTICES);
     expect(notices().every((n) => n.status !== 'sent')).toBe(true);
     expect(refused.stderr + refused.stdout).not.toContain('Fault-Pa55word');
 
@@ -99,8 +101,8 @@ describe('SMTP faults', () => {
     const result = await run(smtp.url);
     const seconds = (Date.now() - started) / 1000;
     expect(result.code).toBe(1);
-    // Three one-second timeouts and the operations summary's, not one per notice.
-    expect(seconds).toBeLessThan(8);
+    // One round of one-second timeouts in parallel and the operations summary's, not one per notice.
+    expect(seconds).toBeLessThan(5);
     expect(notices().every((n) => n.status === 'failed' || n.status === 'pending')).toBe(true);
     expect(notices().find((n) => n.last_error)?.last_error).toMatch(/Greeting never received|timeout/i);
   });
