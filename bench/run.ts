@@ -1,14 +1,20 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { generate } from './generate.js';
 
 /**
- * `npm run bench [-- --revenue-lines N --partners N --formats canonical,partner-center]`:
- * generates a data set under bench/out and measures the revenue import against csv-parse merely
- * parsing the same file, each in a process of its own, in the same run.
+ * `npm run bench [-- --revenue-lines N --partners N --only import,run,smtp,pg --pg URL]`
+ *
+ * Generates a realistic data set under bench/out (kept between runs), then measures, each task in a
+ * process of its own and every baseline in the same run as what it is compared with:
+ * - import: revenue lines/s of the import next to csv-parse merely parsing the same file, peak memory;
+ * - run: a whole run over the data set, split into deciding, rendering, sending and the database;
+ * - smtp: notices/s to a loopback SMTP server next to a bare nodemailer pool sending the same messages;
+ * - pg: the import into PostgreSQL next to SQLite (with --pg URL, or TEST_DATABASE_URL).
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -17,7 +23,10 @@ const { values } = parseArgs({
     'revenue-lines': { type: 'string', default: '2000000' },
     partners: { type: 'string', default: '5000' },
     formats: { type: 'string', default: 'canonical,partner-center' },
+    only: { type: 'string', default: 'import,run,smtp,pg' },
     'as-of': { type: 'string', default: '2026-10-15' },
+    messages: { type: 'string', default: '2000' },
+    pg: { type: 'string', default: process.env.TEST_DATABASE_URL ?? '' },
     out: { type: 'string', default: path.join(root, 'bench', 'out') },
     regenerate: { type: 'boolean', default: false },
   },
@@ -26,8 +35,10 @@ const { values } = parseArgs({
 const lines = Number(values['revenue-lines']);
 const partners = Number(values.partners);
 const formats = values.formats!.split(',') as Array<'canonical' | 'partner-center'>;
+const only = new Set(values.only!.split(','));
 const dir = path.join(values.out!, `${partners}p-${lines}l`);
 const task = path.join(here, 'task.js');
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 interface TaskResult {
   rows: number;
@@ -40,42 +51,114 @@ function runTask(...args: string[]): TaskResult {
   const output = execFileSync(process.execPath, [task, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
   return JSON.parse(output.trim().split('\n').pop()!) as TaskResult;
 }
+const rate = (r: TaskResult, millis = r.millis) => (r.rows / millis) * 1000;
 
-const rate = (r: TaskResult) => Math.round((r.rows / r.millis) * 1000);
-const fmt = (n: number) => n.toLocaleString('en-US');
+function table(title: string, header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  process.stdout.write(`\n${title}\n${[line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')}\n`);
+}
+
+function freshSqlite(name: string): string {
+  const file = path.join(dir, name);
+  for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+  return file;
+}
 
 const marker = path.join(dir, '.complete');
 if (values.regenerate || !existsSync(marker)) {
   rmSync(dir, { recursive: true, force: true });
   const started = Date.now();
   process.stderr.write(`generating ${fmt(partners)} partners and ${fmt(lines)} revenue lines per format into ${path.relative(root, dir)} …\n`);
-  await generate({ dir, partners, revenueLines: lines, asOfMonth: values['as-of']!.slice(0, 7), formats });
-  mkdirSync(dir, { recursive: true });
-  execFileSync('touch', [marker]);
+  await generate({ dir, partners, revenueLines: lines, asOfMonth: values['as-of']!.slice(0, 7), formats: ['canonical', 'partner-center'] });
+  writeFileSync(marker, '');
   process.stderr.write(`generated in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
+const revenueFile = (format: string) => path.join(dir, format === 'canonical' ? 'revenue.csv' : 'revenue-partner-center.csv');
+const partnersFile = path.join(dir, 'partners.csv');
+process.stdout.write(`csp-reeval benchmarks — Node ${process.version}, ${fmt(partners)} partners, ${fmt(lines)} revenue lines per file\n`);
 
-const rows: string[][] = [];
-for (const format of formats) {
-  const file = path.join(dir, format === 'canonical' ? 'revenue.csv' : 'revenue-partner-center.csv');
-  const size = statSync(file).size;
-  const parsed = runTask('parse', file);
-  const database = path.join(dir, `import-${format}.sqlite`);
-  for (const suffix of ['', '-wal', '-shm']) rmSync(database + suffix, { force: true });
-  const imported = runTask('import', database, file, format, path.join(dir, 'partners.csv'));
-  if (imported.skipped !== 0) throw new Error(`${imported.skipped} lines of ${file} matched no partner: the generated data set is inconsistent`);
-  rows.push([
-    `${format} (${fmt(Math.round(size / 2 ** 20))} MiB)`,
-    fmt(parsed.rows),
-    `${fmt(rate(parsed))}`,
-    `${fmt(rate(imported))}`,
-    (rate(imported) / rate(parsed)).toFixed(2),
-    `${parsed.maxRssMiB} / ${imported.maxRssMiB}`,
-  ]);
-  process.stderr.write(`${format}: parse ${fmt(rate(parsed))} rows/s, import ${fmt(rate(imported))} rows/s\n`);
+let sqliteCanonicalRate = 0;
+if (only.has('import')) {
+  const rows: string[][] = [];
+  for (const format of formats) {
+    const file = revenueFile(format);
+    const parsed = runTask('parse', file);
+    const imported = runTask('import', freshSqlite(`import-${format}.sqlite`), file, format, partnersFile);
+    if (imported.skipped !== 0) throw new Error(`${String(imported.skipped)} lines of ${file} matched no partner: the data set is inconsistent`);
+    if (format === 'canonical') sqliteCanonicalRate = rate(imported);
+    rows.push([
+      `${format} (${fmt(statSync(file).size / 2 ** 20)} MiB)`,
+      fmt(parsed.rows),
+      fmt(rate(parsed)),
+      fmt(rate(imported)),
+      (rate(imported) / rate(parsed)).toFixed(2),
+      `${parsed.maxRssMiB} / ${imported.maxRssMiB}`,
+    ]);
+  }
+  table('Revenue import into SQLite', ['revenue file', 'lines', 'csv-parse only, rows/s', 'import, rows/s', 'import / parse', 'peak MiB parse / import'], rows);
 }
 
-const header = ['revenue file', 'lines', 'csv-parse only rows/s', 'import rows/s', 'import / parse', 'peak MiB parse / import'];
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-process.stdout.write(`\nImport into SQLite (${process.version}, ${partners} partners)\n${[line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')}\n`);
+if (only.has('run')) {
+  const result = runTask('run', freshSqlite('run.sqlite'), dir, values['as-of']!, path.join(dir, 'outbox'));
+  const counts = result.counts as Record<string, number>;
+  const [decide, render, send] = [result.decideMs, result.renderMs, result.sendMs] as number[];
+  // Delivery is timed as a whole (sends overlap); everything else is reading and recording.
+  const sql = result.millis - decide! - render! - send!;
+  const share = (ms: number) => `${fmt(ms)} ms (${((ms / result.millis) * 100).toFixed(0)}%)`;
+  table(
+    `Run as of ${values['as-of']} over ${fmt(result.revenueLines as number)} revenue lines (import of the folder took ${((result.importMillis as number) / 1000).toFixed(1)} s, not counted)`,
+    ['due partners', 'cycles decided', 'notices', 'wall', 'database (reading, recording)', 'deciding', 'rendering', 'delivery (.eml)', 'peak MiB'],
+    [
+      [
+        fmt(result.duePartners as number),
+        fmt(result.rows),
+        fmt(result.notices as number),
+        `${(result.millis / 1000).toFixed(2)} s`,
+        share(sql),
+        share(decide!),
+        share(render!),
+        share(send!),
+        String(result.maxRssMiB),
+      ],
+    ],
+  );
+  process.stdout.write(`outcomes: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+}
+
+if (only.has('smtp')) {
+  const sink = spawn(process.execPath, [path.join(here, 'smtp-sink.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<number>((resolve) => sink.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
+    const result = runTask('smtp', `smtp://bench:secret@127.0.0.1:${port}`, values.messages!, freshSqlite('smtp.sqlite'));
+    const ours = rate(result);
+    const bare = rate(result, result.bareMillis as number);
+    table('Notices over SMTP to a loopback server (5 pooled connections)', ['messages', 'csp-reeval, msgs/s', 'bare nodemailer pool, msgs/s', 'csp-reeval / bare'], [
+      [fmt(result.rows), fmt(ours), fmt(bare), (ours / bare).toFixed(2)],
+    ]);
+  } finally {
+    sink.kill();
+  }
+}
+
+if (only.has('pg') && values.pg) {
+  const admin = new pg.Client({ connectionString: values.pg });
+  await admin.connect();
+  const name = `reeval_bench_${process.pid}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  try {
+    const url = new URL(values.pg);
+    url.pathname = `/${name}`;
+    const pgResult = runTask('import', url.toString(), revenueFile('canonical'), 'canonical', partnersFile);
+    const sqlite = sqliteCanonicalRate || rate(runTask('import', freshSqlite('import-canonical.sqlite'), revenueFile('canonical'), 'canonical', partnersFile));
+    table('Canonical revenue import, PostgreSQL next to SQLite', ['engine', 'rows/s', 'peak MiB'], [
+      ['SQLite', fmt(sqlite), '-'],
+      ['PostgreSQL (batched multi-row INSERT)', fmt(rate(pgResult)), String(pgResult.maxRssMiB)],
+    ]);
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+} else if (only.has('pg')) {
+  process.stdout.write('\n(PostgreSQL import skipped: pass --pg postgres://… or set TEST_DATABASE_URL)\n');
+}

@@ -1,7 +1,18 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { parse } from 'csv-parse';
-import { openStore } from '../src/db/database.js';
+import nodemailer from 'nodemailer';
+import { PROJECT_ROOT } from '../src/cli/main.js';
+import { readConfig } from '../src/config/config.js';
+import { openStore, type Store } from '../src/db/database.js';
+import type { Decision, Partner } from '../src/domain/types.js';
 import { importFile } from '../src/import/index.js';
+import { silentLogger } from '../src/log/logger.js';
+import { createMailer, newMessageId } from '../src/mail/mailer.js';
+import { loadTemplates, renderPartnerNotice } from '../src/mail/render.js';
+import { loadPolicy } from '../src/policy/policy.js';
+import { runReevaluation, type RunProfile } from '../src/run/run.js';
+import { insertNotice } from '../src/store/notices.js';
 
 /**
  * One measured task in a process of its own, so that its peak memory is its own. Prints one JSON
@@ -32,7 +43,144 @@ if (task === 'parse') {
   const millis = performance.now() - started;
   await store.close();
   report({ rows: summary.rowsRead, inserted: summary.inserted, skipped: summary.skipped, millis });
+} else if (task === 'run') {
+  // A run over the whole generated data set, notices written as .eml files.
+  const [database, dataDir, asOf, outbox] = args as [string, string, string, string];
+  rmSync(outbox, { recursive: true, force: true });
+  const config = readConfig({ DATABASE_URL: database, OUTBOX_DIR: outbox });
+  const store = await openStore(config.database);
+  const imported = performance.now();
+  // The canonical revenue file only: the folder also holds the same lines as a Partner Center export.
+  for (const [kind, name] of [
+    ['partners', 'partners.csv'],
+    ['fx-rates', 'fx-rates.csv'],
+    ['revenue', 'revenue.csv'],
+    ['assessments', 'assessments.csv'],
+    ['security', 'security.csv'],
+    ['support-plans', 'support-plans.csv'],
+  ] as const) {
+    await importFile(store, kind, path.join(dataDir, name), { now: () => new Date(), progress: null });
+  }
+  const importMillis = performance.now() - imported;
+  const profile: RunProfile = { decideMs: 0, renderMs: 0, sendMs: 0 };
+  const deps = {
+    store,
+    policy: loadPolicy(path.join(PROJECT_ROOT, 'data', 'policy.json')),
+    config,
+    templates: loadTemplates(path.join(PROJECT_ROOT, 'templates')),
+    mailer: createMailer({ smtpUrl: null, outboxDir: outbox }),
+  };
+  const started = performance.now();
+  const result = await runReevaluation(deps, { asOf, dryRun: false, origin: 'manual', now: () => new Date(`${asOf}T06:00:00Z`), log: silentLogger, profile });
+  const millis = performance.now() - started;
+  const revenueLines = Number((await store.db.selectFrom('revenue_lines').select(store.db.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  await store.close();
+  report({
+    rows: result.json.decisions.length,
+    millis,
+    importMillis,
+    revenueLines,
+    duePartners: new Set(result.json.decisions.map((d) => d.partnerId)).size,
+    counts: result.counts,
+    notices: readdirSync(outbox).length,
+    ...profile,
+  });
+} else if (task === 'smtp') {
+  // The same messages through csp-reeval's delivery (from the notices table, recorded as sent one by
+  // one) and through a bare nodemailer pool, to the same loopback server.
+  const [smtpUrl, countText, database] = args as [string, string, string];
+  const count = Number(countText);
+  const store = await openStore({ kind: 'sqlite', file: database });
+  const messages = await seedNotices(store, count);
+  const config = readConfig({ DATABASE_URL: database, SMTP_URL: smtpUrl });
+  const deps = {
+    store,
+    policy: loadPolicy(path.join(PROJECT_ROOT, 'data', 'policy.json')),
+    config,
+    templates: loadTemplates(path.join(PROJECT_ROOT, 'templates')),
+    mailer: createMailer({ smtpUrl, outboxDir: '' }),
+  };
+  const profile: RunProfile = { decideMs: 0, renderMs: 0, sendMs: 0 };
+  // Both sides measured with nodemailer's code already compiled by the JIT: a warm-up first.
+  await sendBare(smtpUrl, messages.slice(0, 300), 'warm');
+  const started = performance.now();
+  // A run for a partner that does not exist decides nothing and delivers whatever is waiting.
+  const result = await runReevaluation(deps, { asOf: '2026-10-15', partnerId: '-', dryRun: false, origin: 'manual', now: () => new Date(), log: silentLogger, profile });
+  const ours = performance.now() - started;
+  await deps.mailer.close();
+  await store.close();
+  if (result.json.notices.length !== count || result.exitCode !== 0) throw new Error(`sent ${result.json.notices.length} of ${count}`);
+
+  const bareMillis = await sendBare(smtpUrl, messages, 'bare');
+  report({ rows: count, millis: ours, bareMillis });
 } else {
   process.stderr.write(`unknown task '${task}'\n`);
   process.exit(2);
+}
+
+/** The same messages through a bare nodemailer pool, all queued at once; resolves to the milliseconds taken. */
+async function sendBare(smtpUrl: string, messages: Array<Record<string, string>>, tag: string): Promise<number> {
+  const bare = nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: 5, maxMessages: Infinity });
+  const started = performance.now();
+  await Promise.all(messages.map((m, i) => bare.sendMail({ ...m, messageId: `<${tag}-${i}@bench.example>` })));
+  const millis = performance.now() - started;
+  bare.close();
+  return millis;
+}
+
+/** `count` pending partner notices, rendered from a realistic transition decision, in the outbox table. */
+async function seedNotices(store: Store, count: number) {
+  const templates = loadTemplates(path.join(PROJECT_ROOT, 'templates'));
+  const messages: Array<{ from: string; to: string; subject: string; text: string; html: string }> = [];
+  await store.db.transaction().execute(async (trx) => {
+    for (let i = 0; i < count; i++) {
+      const partner: Partner = {
+        partnerId: String(6_000_000 + i),
+        name: i % 2 ? `株式会社テストパートナー${i}` : `Test Partner ${i} Ltd`,
+        onboardedOn: '2019-04-10',
+        noticeTo: [`csp${i}@partner${i}.example.com`],
+        noticeCc: [],
+        locale: i % 2 ? 'ja' : 'en',
+        status: 'direct_bill',
+      };
+      const decision: Decision = {
+        partnerId: partner.partnerId,
+        trigger: 'renewal',
+        cycle: '2026-10',
+        outcome: 'transition_required',
+        final: true,
+        decidedOn: '2026-10-15',
+        policyVersion: '2025-10',
+        reapplyEligibleOn: '2027-10-15',
+        termEnd: '2026-10-31',
+        checks: [
+          { id: 'ttm_revenue', result: 'fail', observed: '999999.99', required: '>= 1000000.00', unit: 'usd', evidence: { window: { from: '2025-10-01', to: '2026-09-30' } } },
+          { id: 'assessment_score', result: 'pass', observed: '80.05', required: '>= 70', unit: 'score', evidence: {} },
+        ],
+      };
+      const rendered = renderPartnerNotice({ partner, decisions: [decision], asOf: '2026-10-15' }, templates)!;
+      const from = 'CSP Programme <csp-programme@example.com>';
+      messages.push({ from, to: partner.noticeTo[0]!, subject: rendered.subject, text: rendered.text, html: rendered.html });
+      await insertNotice(
+        trx,
+        {
+          runId: 0,
+          partnerId: partner.partnerId,
+          audience: 'partner',
+          kinds: rendered.kinds,
+          messageId: newMessageId({ runId: 0, partnerId: partner.partnerId, domain: 'example.com' }),
+          locale: partner.locale,
+          from,
+          to: partner.noticeTo,
+          cc: [],
+          subject: rendered.subject,
+          text: rendered.text,
+          html: rendered.html,
+          createdAt: new Date().toISOString(),
+        },
+        [],
+      );
+    }
+  });
+  return messages;
 }

@@ -103,7 +103,8 @@ function createSmtpMailer(smtpUrl: string, timeouts: MailerTimeouts): Mailer {
   const redact = secretRedactor(smtpUrl);
   const pool = openPool(smtpUrl, timeouts, redact);
   return {
-    concurrency: POOL_CONNECTIONS,
+    // Twice the connections: while a lane records a finished send, the pool has the next one queued.
+    concurrency: 2 * POOL_CONNECTIONS,
     async send(message) {
       const mail = toMailOptions(message);
       let info: { rejected?: unknown[]; rejectedErrors?: Array<{ recipient?: string; response?: string; message?: string }> };

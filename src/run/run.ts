@@ -24,7 +24,7 @@ export interface RunOptions {
   log: Logger;
   /** Aborting stops the run after the current partner's transaction; what was decided stays. */
   signal?: AbortSignal;
-  /** Filled in with the time spent deciding, rendering and sending (the rest is the database). */
+  /** Filled in with the time spent deciding and rendering, and the wall time of delivery (which includes recording each send). */
   profile?: RunProfile;
 }
 
@@ -205,7 +205,9 @@ export async function runReevaluation(deps: RunDeps, options: RunOptions): Promi
       partnerName: names.get(partnerId) ?? partnerId,
     }));
 
+    const sending = performance.now();
     const sent = await sendWaitingNotices(deps, options, log);
+    if (options.profile) options.profile.sendMs += performance.now() - sending;
     failedSends += sent.failed.length;
     json.notices.push(...sent.results.filter((result) => result.partnerId !== null).map((r) => ({ ...r, partnerId: r.partnerId! })));
     ops.failedSends = sent.failed;
@@ -295,7 +297,6 @@ type SendStatus = { ok: true; refused?: string } | { ok: false; error: string; t
 async function sendOne(deps: RunDeps, options: RunOptions, notice: NoticeRow, log: Logger): Promise<SendStatus> {
   const { to, cc } = recipientsOf(notice);
   let result: SendResult;
-  const started = performance.now();
   try {
     result = await deps.mailer.send({
       messageId: notice.message_id,
@@ -307,14 +308,12 @@ async function sendOne(deps: RunDeps, options: RunOptions, notice: NoticeRow, lo
       html: notice.html_body,
     });
   } catch (error) {
-    if (options.profile) options.profile.sendMs += performance.now() - started;
     const permanent = error instanceof SendError && error.permanent;
     const message = (error as Error).message;
     const status = await markFailed(deps.store.db, notice, message, permanent, options.now());
     log.error(`notice could not be sent (${status})`, { partnerId: notice.partner_id, messageId: notice.message_id, error: message });
     return { ok: false, error: message, transportDown: !permanent && (error as SendError).responseCode === undefined };
   }
-  if (options.profile) options.profile.sendMs += performance.now() - started;
   // Sent: from here a failure must not mark it failed, or the next run would send it again.
   const refused = result.rejected.map((r) => `${r.address} (${r.reason})`).join('; ');
   await markSent(deps.store.db, notice, options.now().toISOString(), options.asOf, refused ? `refused for ${refused}` : null);

@@ -77,12 +77,19 @@ export async function listSendableNotices(db: Db, now: string): Promise<NoticeRo
 
 /** `note`: what went partly wrong with a send that still went out (recipients the server refused). */
 export async function markSent(db: Kysely<Database>, notice: NoticeRow, sentAt: string, toldOn: IsoDate, note: string | null = null): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx
+  const record = (executor: Db) =>
+    executor
       .updateTable('notices')
       .set({ status: 'sent', attempts: Number(notice.attempts) + 1, sent_at: sentAt, last_error: note, next_attempt_at: null })
       .where('id', '=', notice.id)
       .execute();
+  // One statement is atomic by itself; only a renewal request also has cycles to update with it.
+  if (!notice.kinds.includes('awaiting_support_renewal')) {
+    await record(db);
+    return;
+  }
+  await db.transaction().execute(async (trx) => {
+    await record(trx);
     // The partner has now been told its score passed: from here the renewal deadline may bind.
     const awaitingCycles = trx
       .selectFrom('notice_decisions')
