@@ -42,6 +42,8 @@ export interface ImportSummary {
   unmatched: UnmatchedRow[];
   warnings: string[];
   millis: number;
+  /** Whether the file was parsed in a worker thread beside the inserts. */
+  readInWorker: boolean;
   importedBefore?: string;
 }
 
@@ -148,6 +150,7 @@ async function importInto(tx: ImportTx, kind: ImportKind, file: string, options:
     unmatched: [],
     warnings: [],
     millis: 0,
+    readInWorker: false,
   };
   const [earlier] = await tx.all<BatchRow>('SELECT id, imported_at FROM import_batches WHERE kind = ? AND sha256 = ? ORDER BY id LIMIT 1', [kind, sha256]);
   if (earlier) {
@@ -164,7 +167,11 @@ async function importInto(tx: ImportTx, kind: ImportKind, file: string, options:
 
   const problems = new ProblemList(name);
   const progress = options.progress?.isTTY ? createProgress(options.progress, name, statSync(file).size) : null;
-  const events = readFileRows({ file, kind, encoding: options.encoding ?? 'auto', batchId, ...(options.format ? { format: options.format } : {}) }, options.workerMinBytes);
+  const { events, inWorker } = readFileRows(
+    { file, kind, encoding: options.encoding ?? 'auto', batchId, ...(options.format ? { format: options.format } : {}) },
+    options.workerMinBytes,
+  );
+  summary.readInWorker = inWorker;
   let job: FileJob | null = null;
   try {
     for await (const event of events) {

@@ -12,9 +12,9 @@ export const WORKER_MIN_BYTES = 8 << 20;
  * inserts on the main thread), in this thread otherwise, or when running from TypeScript source
  * where there is no compiled worker to start.
  */
-export function readFileRows(request: ReadRequest, workerMinBytes = WORKER_MIN_BYTES): AsyncGenerator<ReadEvent> {
-  if (!existsSync(WORKER) || statSync(request.file).size < workerMinBytes) return readRows(request);
-  return readRowsInWorker(request);
+export function readFileRows(request: ReadRequest, workerMinBytes = WORKER_MIN_BYTES): { events: AsyncGenerator<ReadEvent>; inWorker: boolean } {
+  if (!existsSync(WORKER) || statSync(request.file).size < workerMinBytes) return { events: readRows(request), inWorker: false };
+  return { events: readRowsInWorker(request), inWorker: true };
 }
 
 type WorkerMessage = ReadEvent | { type: 'end' } | { type: 'error'; message: string; stack?: string };

@@ -1,0 +1,71 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import iconv from 'iconv-lite';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type * as ImportModule from '../../src/import/index.js';
+import { createProgress } from '../../src/import/progress.js';
+import { REPO_ROOT } from '../helpers/cli.js';
+import { createTempStore, type TempStore } from '../helpers/temp-store.js';
+
+/**
+ * Large files are read in a worker thread, which exists only in the compiled build: these tests
+ * load the importer from dist/ and force the worker for small files.
+ */
+const compiled = (await import(path.join(REPO_ROOT, 'dist', 'src', 'import', 'index.js'))) as typeof ImportModule;
+const options = { now: () => new Date('2026-10-15T06:00:00Z'), progress: null, workerMinBytes: 0 };
+
+describe('reading in a worker thread', () => {
+  let temp: TempStore;
+  beforeEach(async () => {
+    temp = await createTempStore();
+  });
+  afterEach(async () => temp.cleanup());
+  const file = (name: string, content: string | Buffer) => {
+    const full = path.join(temp.dir, name);
+    writeFileSync(full, content);
+    return full;
+  };
+  const scalar = (sql: string) => Object.values(temp.store.sqlite!.prepare(sql).get() as Record<string, unknown>)[0];
+
+  it('imports the same rows, totals and Shift_JIS text as in-thread reading', async () => {
+    const lines = ['partner_id,charge_date,amount,currency'];
+    for (let n = 0; n < 50_000; n++) lines.push(`P${n % 7},2026-0${(n % 9) + 1}-15,${n}.01,USD`);
+    const summary = await compiled.importFile(temp.store, 'revenue', file('revenue.csv', `${lines.join('\r\n')}\r\n`), options);
+    expect(summary).toMatchObject({ rowsRead: 50_000, inserted: 50_000, readInWorker: true });
+    // Σ n.01 for n < 50,000 = 1,249,975,000 + 500 = 1,249,975,500 units.
+    expect(scalar('select cast(sum(amount_micro) as text) from revenue_lines')).toBe('1249975500000000');
+    expect(scalar('select cast(sum(amount_micro) as text) from revenue_totals')).toBe('1249975500000000');
+    const partners = iconv.encode('partner_id,partner_name,onboarded_on,notice_to\r\nJ1,株式会社さくら,2019-04-10,a@example.jp\r\n', 'cp932');
+    expect((await compiled.importFile(temp.store, 'partners', file('partners.csv', partners), options)).encoding).toBe('shift_jis');
+    expect(scalar("select partner_name from partners where partner_id = 'J1'")).toBe('株式会社さくら');
+  });
+
+  it('reports bad rows with their lines and rolls everything back', async () => {
+    const lines = ['partner_id,charge_date,amount,currency'];
+    for (let n = 0; n < 30_000; n++) lines.push(n === 20_000 ? 'P1,2026-02-30,1,USD' : `P1,2026-01-15,1,USD`);
+    const error = await compiled.importFile(temp.store, 'revenue', file('bad.csv', `${lines.join('\n')}\n`), options).catch((e: unknown) => e);
+    expect((error as Error).name).toBe('ImportRejected');
+    expect((error as { problems: Array<{ line: number; column: string }> }).problems).toMatchObject([{ line: 20_002, column: 'charge_date' }]);
+    expect(scalar('select count(*) from revenue_lines')).toBe(0);
+    expect(scalar('select count(*) from import_batches')).toBe(0);
+  });
+});
+
+describe('import progress', () => {
+  it('draws one self-overwriting line on a terminal, at most every quarter second', () => {
+    let written = '';
+    const stream = { write: (text: string) => ((written += text), true) } as unknown as NodeJS.WritableStream;
+    let clock = 0;
+    const progress = createProgress(stream, 'revenue.csv', 1000, () => clock);
+    clock = 300;
+    progress.update(12_345, 500);
+    clock = 400;
+    progress.update(20_000, 700);
+    clock = 1000;
+    progress.update(40_000, 1000);
+    progress.done();
+    const frames = written.split('\r\x1b[K').filter(Boolean);
+    expect(frames).toEqual(['revenue.csv: 12,345 rows, 50% read, 41,150 rows/s', 'revenue.csv: 40,000 rows, 100% read, 40,000 rows/s']);
+    expect(written.endsWith('\r\x1b[K')).toBe(true);
+  });
+});
