@@ -62,6 +62,9 @@ function openPostgres(url: string): Store {
   // int8 and numeric come back as text: JavaScript numbers must never hold money or big counts.
   pg.types.setTypeParser(pg.types.builtins.INT8, (value) => value);
   const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // An idle connection the server closes (restart, failover, idle timeout) is already dropped by
+  // the pool and the next query opens a new one; unheard, the 'error' event would end the process.
+  pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

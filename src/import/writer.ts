@@ -23,7 +23,13 @@ export interface ImportTx {
 /** Runs `action` in one transaction: committed when it resolves, rolled back when it throws. */
 export async function withImportTransaction<T>(store: Store, action: (tx: ImportTx) => Promise<T>): Promise<T> {
   if (store.sqlite) return withSqliteTransaction(store.sqlite, action);
-  return store.db.transaction().execute((trx) => action(new PostgresTx(trx)));
+  return store.db.transaction().execute(async (trx) => {
+    const tx = new PostgresTx(trx);
+    // Imports take turns, as SQLite's write lock makes them: the second sees what the first committed
+    // (the same file is then "already imported") instead of colliding with it.
+    await tx.run('SELECT pg_advisory_xact_lock(?::bigint)', [IMPORT_LOCK_KEY]);
+    return action(tx);
+  });
 }
 
 async function withSqliteTransaction<T>(sqlite: BetterSqlite3.Database, action: (tx: ImportTx) => Promise<T>): Promise<T> {
@@ -38,6 +44,8 @@ async function withSqliteTransaction<T>(sqlite: BetterSqlite3.Database, action: 
     throw error;
   }
 }
+
+const IMPORT_LOCK_KEY = '7338240117002026';
 
 /** Rows per INSERT statement: enough to amortise each call, few enough to stay under parameter limits. */
 const ROWS_PER_STATEMENT = 64;

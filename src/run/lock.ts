@@ -43,8 +43,8 @@ export async function acquireRunLock(
     const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1::bigint) as locked', [ADVISORY_KEY]);
     if (!rows[0]?.locked) {
       const existing = await store.db.selectFrom('run_locks').selectAll().where('name', '=', RUN_LOCK).executeTakeFirst();
-      const who = existing ? ` (run ${existing.run_id}, ${existing.holder}, since ${existing.acquired_at})` : '';
-      throw new LockHeldError(`another run holds the lock${who}`);
+      const who = existing ? `; run ${existing.run_id}, ${existing.holder}, since ${existing.acquired_at}` : '';
+      throw new LockHeldError(`another run holds the lock (PostgreSQL advisory lock ${ADVISORY_KEY}${who})`);
     }
     // We hold the advisory lock, so any row left behind belongs to a holder whose session is gone.
     const leftover = await store.db.selectFrom('run_locks').selectAll().where('name', '=', RUN_LOCK).executeTakeFirst();
@@ -57,11 +57,14 @@ export async function acquireRunLock(
     return {
       ...rowLock,
       release: async () => {
+        let unlocked = false;
         try {
           await rowLock.release();
           await client.query('select pg_advisory_unlock($1::bigint)', [ADVISORY_KEY]);
+          unlocked = true;
         } finally {
-          client.release();
+          // A connection that may still hold the advisory lock must not go back to the pool.
+          client.release(!unlocked);
         }
       },
     };

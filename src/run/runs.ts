@@ -56,7 +56,9 @@ export async function markRunInterrupted(db: Kysely<Database>, runId: number): P
 }
 
 export async function listRuns(db: Kysely<Database>, limit = 20): Promise<RunRow[]> {
-  return db.selectFrom('runs').selectAll().orderBy('id', 'desc').limit(limit).execute();
+  const runs = await db.selectFrom('runs').selectAll().orderBy('id', 'desc').limit(limit).execute();
+  // PostgreSQL returns a bigserial id as text; `runs --json` prints the same number on both engines.
+  return runs.map((run) => ({ ...run, id: Number(run.id) }));
 }
 
 export async function lastCompletedRun(db: Kysely<Database>): Promise<RunRow | undefined> {

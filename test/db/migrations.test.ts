@@ -1,28 +1,61 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../../src/db/database.js';
-import { createTempStore, type TempStore } from '../helpers/temp-store.js';
+import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/engines.js';
 
-describe('migrations', () => {
-  let temp: TempStore | undefined;
-  afterEach(async () => temp?.cleanup());
+const TABLES = [
+  'assessments', 'cycles', 'decisions', 'fx_rates', 'import_batches', 'notice_decisions', 'notices',
+  'partner_aliases', 'partners', 'revenue_lines', 'revenue_totals', 'run_locks', 'runs', 'security_snapshots', 'support_plans',
+];
 
-  it('creates every table in WAL mode and is a no-op the second time', async () => {
-    temp = await createTempStore();
-    const tables = temp.store.sqlite!
-      .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%' order by name")
-      .all()
-      .map((row) => (row as { name: string }).name);
-    expect(tables).toEqual([
-      'assessments', 'cycles', 'decisions', 'fx_rates', 'import_batches', 'notice_decisions', 'notices',
-      'partner_aliases', 'partners', 'revenue_lines', 'revenue_totals', 'run_locks', 'runs', 'security_snapshots', 'support_plans',
-    ]);
-    expect(temp.store.sqlite!.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(await migrateToLatest(temp.store.db)).toEqual([]);
+/** Every column as `table.column type`, lower-cased, from the engine's own catalogue. */
+const COLUMNS_SQL = {
+  sqlite:
+    "select m.name || '.' || c.name as name, lower(c.type) as type from sqlite_master m join pragma_table_info(m.name) c where m.type = 'table' order by 1",
+  postgres:
+    "select table_name || '.' || column_name as name, data_type as type from information_schema.columns where table_schema = 'public' order by 1",
+} as const;
+
+const TABLES_SQL = {
+  sqlite: "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%' order by name",
+  postgres:
+    "select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name not like 'kysely_%' order by table_name",
+} as const;
+
+describe.each(ENGINES)('migrations on %s', (engine) => {
+  let temp: TestDatabase | undefined;
+  afterEach(async () => {
+    await temp?.cleanup();
+    temp = undefined;
   });
 
-  it('stores no money column as REAL', async () => {
-    temp = await createTempStore();
-    const columns = temp.store.sqlite!.prepare("select type from pragma_table_info('revenue_lines') where name = 'amount_micro'").get() as { type: string };
-    expect(columns.type.toLowerCase()).toBe('bigint');
+  const columnTypes = async () => {
+    const rows = await temp!.query<{ name: string; type: string }>(COLUMNS_SQL[engine]);
+    return new Map(rows.map((row) => [row.name, row.type]));
+  };
+
+  it('creates every table and is a no-op the second time', async () => {
+    temp = await createTestDatabase(engine);
+    const store = await temp.openStore();
+    const tables = (await temp.query<{ name: string }>(TABLES_SQL[engine])).map((row) => row.name);
+    expect(tables).toEqual(TABLES);
+    expect(await migrateToLatest(store.db)).toEqual([]);
+    const reopened = await temp.openStore();
+    expect(await migrateToLatest(reopened.db)).toEqual([]);
+    expect((await temp.query<{ name: string }>(TABLES_SQL[engine])).map((row) => row.name)).toEqual(TABLES);
+  });
+
+  it('stores money as bigint micro-units and no column as floating point', async () => {
+    temp = await createTestDatabase(engine);
+    const types = await columnTypes();
+    expect(types.get('revenue_lines.amount_micro')).toBe('bigint');
+    expect(types.get('revenue_totals.amount_micro')).toBe('bigint');
+    const floating = [...types].filter(([, type]) => /real|double|float/.test(type));
+    expect(floating).toEqual([]);
+  });
+
+  it.runIf(engine === 'sqlite')('opens SQLite in WAL mode', async () => {
+    temp = await createTestDatabase(engine);
+    const store = await temp.openStore();
+    expect(store.sqlite!.pragma('journal_mode', { simple: true })).toBe('wal');
   });
 });

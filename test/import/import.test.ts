@@ -1,20 +1,24 @@
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import iconv from 'iconv-lite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../src/db/database.js';
 import { ImportRejected } from '../../src/errors.js';
 import { importDirectory, importFile, type ImportOptions, planDirectory } from '../../src/import/index.js';
-import { runCli, SAMPLE_DIR } from '../helpers/cli.js';
-import { createTempStore, type TempStore } from '../helpers/temp-store.js';
+import { REPO_ROOT, runCli, SAMPLE_DIR } from '../helpers/cli.js';
+import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/engines.js';
 
 const options: ImportOptions = { now: () => new Date('2026-10-15T06:00:00Z'), progress: null };
 
 const PARTNERS_HEADER = 'partner_id,partner_name,onboarded_on,notice_to,notice_cc,locale,status,tenant_ids,location_ids,regions';
 
-describe('import', () => {
-  let temp: TempStore;
+describe.each(ENGINES)('import on %s', (engine) => {
+  let temp: TestDatabase;
+  let store: Store;
   beforeEach(async () => {
-    temp = await createTempStore();
+    temp = await createTestDatabase(engine);
+    store = await temp.openStore();
   });
   afterEach(async () => temp.cleanup());
 
@@ -23,14 +27,16 @@ describe('import', () => {
     writeFileSync(full, content);
     return full;
   };
-  const rows = <T>(sql: string) => temp.store.sqlite!.prepare(sql).all() as T[];
-  const scalar = (sql: string) => Object.values(temp.store.sqlite!.prepare(sql).get() as Record<string, unknown>)[0];
-  const state = () => ({
-    revenue: scalar('select count(*) from revenue_lines'),
-    sum: scalar('select cast(coalesce(sum(amount_micro), 0) as text) from revenue_lines'),
-    partners: scalar('select count(*) from partners'),
-    batches: scalar('select count(*) from import_batches'),
-    aliases: scalar('select count(*) from partner_aliases'),
+  const rows = <T = Record<string, unknown>>(sql: string) => temp.query<T>(sql);
+  const scalar = async (sql: string) => Object.values((await rows(sql))[0]!)[0];
+  /** count(*) is a number on SQLite and text on PostgreSQL. */
+  const count = async (sql: string) => Number(await scalar(sql));
+  const state = async () => ({
+    revenue: await count('select count(*) from revenue_lines'),
+    sum: await scalar('select cast(coalesce(sum(amount_micro), 0) as text) from revenue_lines'),
+    partners: await count('select count(*) from partners'),
+    batches: await count('select count(*) from import_batches'),
+    aliases: await count('select count(*) from partner_aliases'),
   });
   const rejection = async (promise: Promise<unknown>) => {
     const error = await promise.then(
@@ -46,15 +52,16 @@ describe('import', () => {
     // 3 × 333333.333333 + 0.000001 + 100 − 100 = 1000000.000000 exactly; a float sum would drift.
     lines.push('P1,2026-01-05,333333.333333,USD', 'P1,2026-02-05,333333.333333,USD', 'P1,2026-03-05,333333.333333,USD');
     lines.push('P1,2026-03-06,0.000001,USD', 'P1,2026-03-07,100,USD', 'P1,2026-03-08,-100.00,USD');
-    const summary = await importFile(temp.store, 'revenue', file('revenue.csv', `${lines.join('\n')}\n`), options);
+    const summary = await importFile(store, 'revenue', file('revenue.csv', `${lines.join('\n')}\n`), options);
     expect(summary).toMatchObject({ status: 'imported', rowsRead: 6, inserted: 6, replaced: 0 });
-    expect(scalar('select cast(sum(amount_micro) as text) from revenue_lines')).toBe('1000000000000');
-    expect(scalar("select typeof(amount_micro) from revenue_lines limit 1")).toBe('integer');
+    expect(await scalar('select cast(sum(amount_micro) as text) from revenue_lines')).toBe('1000000000000');
+    const storedType = engine === 'sqlite' ? 'select typeof(amount_micro) from revenue_lines' : 'select cast(pg_typeof(amount_micro) as text) from revenue_lines';
+    expect(new Set((await rows(storedType)).map((row) => Object.values(row)[0]))).toEqual(new Set([engine === 'sqlite' ? 'integer' : 'bigint']));
   });
 
   it('rejects a bad file whole, naming file, line, column, value and reason of every bad row, and leaves the database as it was', async () => {
-    await importFile(temp.store, 'revenue', file('good.csv', 'partner_id,charge_date,amount,currency\nP1,2026-01-05,10.50,USD\n'), options);
-    const before = state();
+    await importFile(store, 'revenue', file('good.csv', 'partner_id,charge_date,amount,currency\nP1,2026-01-05,10.50,USD\n'), options);
+    const before = await state();
     const bad = file(
       'bad.csv',
       [
@@ -69,7 +76,7 @@ describe('import', () => {
         'P6,2026-03-01,5,USD',
       ].join('\r\n'),
     );
-    const error = await rejection(importFile(temp.store, 'revenue', bad, options));
+    const error = await rejection(importFile(store, 'revenue', bad, options));
     expect(error.totalProblems).toBe(7);
     const where = error.problems.map((p) => `${p.line} ${p.column} ${p.value}`);
     expect(where).toEqual([
@@ -84,12 +91,12 @@ describe('import', () => {
     expect(error.message).toContain('bad.csv:3 column charge_date value "2026-02-30": is not a real calendar date');
     expect(error.message).toContain('thousands separators');
     expect(error.message).toContain('spreadsheet serial number');
-    expect(state()).toEqual(before);
+    expect(await state()).toEqual(before);
   });
 
   it('reports a missing required column once, not once per row', async () => {
     const error = await rejection(
-      importFile(temp.store, 'revenue', file('r.csv', 'partner_id,charge_date,currency\nP1,2026-01-05,USD\nP1,2026-01-06,USD\n'), options),
+      importFile(store, 'revenue', file('r.csv', 'partner_id,charge_date,currency\nP1,2026-01-05,USD\nP1,2026-01-06,USD\n'), options),
     );
     expect(error.totalProblems).toBe(1);
     expect(error.problems[0]!.message).toMatch(/lacks the required column amount/);
@@ -97,94 +104,114 @@ describe('import', () => {
 
   it('matches headers case-insensitively after trimming, in any order, ignoring unknown columns', async () => {
     const summary = await importFile(
-      temp.store,
+      store,
       'fx-rates',
       file('fx.csv', ' USD_Per_Unit ,Month,extra,CURRENCY\n0.0067,2026-01,x,jpy\n'),
       options,
     );
     expect(summary.inserted).toBe(1);
-    expect(rows('select currency, month, usd_per_unit from fx_rates')).toEqual([{ currency: 'JPY', month: '2026-01', usd_per_unit: '0.0067' }]);
+    expect(await rows('select currency, month, usd_per_unit from fx_rates')).toEqual([{ currency: 'JPY', month: '2026-01', usd_per_unit: '0.0067' }]);
   });
 
   it('imports the same file a second time as a no-op that says so', async () => {
     const revenue = file('revenue.csv', 'partner_id,charge_date,amount,currency\nP1,2026-01-05,10.50,USD\n');
-    await importFile(temp.store, 'revenue', revenue, options);
-    const before = state();
-    const again = await importFile(temp.store, 'revenue', revenue, options);
+    await importFile(store, 'revenue', revenue, options);
+    const before = await state();
+    const again = await importFile(store, 'revenue', revenue, options);
     expect(again.status).toBe('unchanged');
-    expect(state()).toEqual(before);
-    const cli = await runCli(['import', 'revenue', revenue], { DATABASE_URL: temp.file });
+    expect(await state()).toEqual(before);
+    const cli = await runCli(['import', 'revenue', revenue], { DATABASE_URL: temp.databaseUrl });
     expect(cli.code).toBe(0);
     expect(cli.stderr).toMatch(/already imported .* nothing changed/);
   });
 
+  it('two imports of the same file at once (two processes): one imports it, the other finds it already imported', async () => {
+    const revenue = file('revenue.csv', `partner_id,charge_date,amount,currency\n${Array.from({ length: 20_000 }, (_, n) => `P1,2026-01-05,${n},USD`).join('\n')}\n`);
+    await store.close();
+    const importing = () =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'jobs', 'cli.js'), 'import', 'revenue', revenue], {
+          env: { PATH: process.env.PATH ?? '', DATABASE_URL: temp.databaseUrl },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+        child.on('exit', (code) => resolve({ code, stderr }));
+      });
+    const results = await Promise.all([importing(), importing()]);
+    expect(results.map((r) => r.code)).toEqual([0, 0]);
+    expect(results.filter((r) => /already imported/.test(r.stderr))).toHaveLength(1);
+    expect(await count('select count(*) from revenue_lines')).toBe(20_000);
+    expect(await count('select count(*) from import_batches')).toBe(1);
+  });
+
   it('replaces a row whose key was imported before', async () => {
-    await importFile(temp.store, 'revenue', file('a.csv', 'transaction_id,partner_id,charge_date,amount,currency\nT1,P1,2026-01-05,10.00,USD\nT2,P1,2026-01-06,5,USD\n'), options);
-    const summary = await importFile(temp.store, 'revenue', file('b.csv', 'transaction_id,partner_id,charge_date,amount,currency\nT1,P1,2026-01-05,-3.25,USD\nT3,P1,2026-01-07,1,USD\n'), options);
+    await importFile(store, 'revenue', file('a.csv', 'transaction_id,partner_id,charge_date,amount,currency\nT1,P1,2026-01-05,10.00,USD\nT2,P1,2026-01-06,5,USD\n'), options);
+    const summary = await importFile(store, 'revenue', file('b.csv', 'transaction_id,partner_id,charge_date,amount,currency\nT1,P1,2026-01-05,-3.25,USD\nT3,P1,2026-01-07,1,USD\n'), options);
     expect(summary).toMatchObject({ inserted: 1, replaced: 1 });
-    expect(rows('select transaction_id, amount_micro from revenue_lines order by transaction_id')).toEqual([
-      { transaction_id: 'T1', amount_micro: -3250000 },
-      { transaction_id: 'T2', amount_micro: 5000000 },
-      { transaction_id: 'T3', amount_micro: 1000000 },
+    expect(await rows('select transaction_id, cast(amount_micro as text) as amount_micro from revenue_lines order by transaction_id')).toEqual([
+      { transaction_id: 'T1', amount_micro: '-3250000' },
+      { transaction_id: 'T2', amount_micro: '5000000' },
+      { transaction_id: 'T3', amount_micro: '1000000' },
     ]);
 
-    await importFile(temp.store, 'support-plans', file('s1.csv', 'partner_id,plan,term_start,term_end\nP1,ASfP,2025-11-01,2026-10-31\n'), options);
-    const plans = await importFile(temp.store, 'support-plans', file('s2.csv', 'partner_id,plan,term_start,term_end\nP1,psfp,2025-11-01,2026-11-30\n'), options);
+    await importFile(store, 'support-plans', file('s1.csv', 'partner_id,plan,term_start,term_end\nP1,ASfP,2025-11-01,2026-10-31\n'), options);
+    const plans = await importFile(store, 'support-plans', file('s2.csv', 'partner_id,plan,term_start,term_end\nP1,psfp,2025-11-01,2026-11-30\n'), options);
     expect(plans).toMatchObject({ inserted: 0, replaced: 1 });
-    expect(rows('select plan, term_end from support_plans')).toEqual([{ plan: 'PSfP', term_end: '2026-11-30' }]);
+    expect(await rows('select plan, term_end from support_plans')).toEqual([{ plan: 'PSfP', term_end: '2026-11-30' }]);
   });
 
   it('keeps the monthly revenue totals equal to the lines through inserts, replacements and invoice re-imports', async () => {
     const recomputed = () =>
       rows(
-        "select partner_id, substr(charge_date, 1, 7) as month, currency, cast(sum(amount_micro) as text) as amount, count(*) as lines from revenue_lines group by 1, 2, 3 order by 1, 2, 3",
+        "select partner_id, substr(charge_date, 1, 7) as month, currency, cast(sum(amount_micro) as text) as amount, cast(count(*) as text) as lines from revenue_lines group by 1, 2, 3 order by 1, 2, 3",
       );
-    const totals = () => rows('select partner_id, month, currency, cast(amount_micro as text) as amount, lines from revenue_totals order by 1, 2, 3');
-    await importFile(temp.store, 'partners', file('p.csv', `${PARTNERS_HEADER}\nA,Alpha,2020-01-01,a@example.com,,en,,,5100001,\n`), options);
+    const totals = () => rows('select partner_id, month, currency, cast(amount_micro as text) as amount, cast(lines as text) as lines from revenue_totals order by 1, 2, 3');
+    await importFile(store, 'partners', file('p.csv', `${PARTNERS_HEADER}\nA,Alpha,2020-01-01,a@example.com,,en,,,5100001,\n`), options);
     const header = 'transaction_id,partner_id,charge_date,amount,currency';
-    await importFile(temp.store, 'revenue', file('r1.csv', `${header}\nT1,A,2026-01-05,10,USD\nT2,A,2026-01-06,5,USD\nT3,A,2026-02-01,7,EUR\nT1,A,2026-01-05,11,USD\n`), options);
-    expect(totals()).toEqual(recomputed());
+    await importFile(store, 'revenue', file('r1.csv', `${header}\nT1,A,2026-01-05,10,USD\nT2,A,2026-01-06,5,USD\nT3,A,2026-02-01,7,EUR\nT1,A,2026-01-05,11,USD\n`), options);
+    expect(await totals()).toEqual(await recomputed());
     // T2 moves to another month and currency; T3 is credited away to nothing.
-    await importFile(temp.store, 'revenue', file('r2.csv', `${header}\nT2,A,2026-03-06,900000000000.5,JPY\nT3,A,2026-02-01,0,EUR\nT4,A,2026-03-07,900000000000.5,JPY\n`), options);
-    expect(totals()).toEqual(recomputed());
-    expect(totals().find((t) => (t as { currency: string }).currency === 'JPY')).toMatchObject({ amount: '1800000000001000000', lines: 2 });
+    await importFile(store, 'revenue', file('r2.csv', `${header}\nT2,A,2026-03-06,900000000000.5,JPY\nT3,A,2026-02-01,0,EUR\nT4,A,2026-03-07,900000000000.5,JPY\n`), options);
+    expect(await totals()).toEqual(await recomputed());
+    expect((await totals()).find((t) => t.currency === 'JPY')).toMatchObject({ amount: '1800000000001000000', lines: '2' });
     const pc = 'InvoiceNumber,MpnId,Subtotal,Currency,ChargeStartDate\n';
-    await importFile(temp.store, 'revenue', file('pc1.csv', `${pc}G1,5100001,100,USD,1/10/2026\nG1,5100001,50,USD,2/10/2026\n`), options);
-    await importFile(temp.store, 'revenue', file('pc2.csv', `${pc}G1,5100001,30,USD,2/11/2026\n`), options);
-    expect(totals()).toEqual(recomputed());
-    expect(scalar("select count(*) from revenue_totals where lines = 0")).toBe(0);
+    await importFile(store, 'revenue', file('pc1.csv', `${pc}G1,5100001,100,USD,1/10/2026\nG1,5100001,50,USD,2/10/2026\n`), options);
+    await importFile(store, 'revenue', file('pc2.csv', `${pc}G1,5100001,30,USD,2/11/2026\n`), options);
+    expect(await totals()).toEqual(await recomputed());
+    expect(await count('select count(*) from revenue_totals where lines = 0')).toBe(0);
   });
 
   it('refuses a key repeated within one keyed file', async () => {
     const error = await rejection(
-      importFile(temp.store, 'fx-rates', file('fx.csv', 'currency,month,usd_per_unit\nEUR,2026-01,1.08\nJPY,2026-01,0.0067\nEUR,2026-01,1.09\n'), options),
+      importFile(store, 'fx-rates', file('fx.csv', 'currency,month,usd_per_unit\nEUR,2026-01,1.08\nJPY,2026-01,0.0067\nEUR,2026-01,1.09\n'), options),
     );
     expect(error.problems[0]).toMatchObject({ line: 4, message: 'repeats the key of line 2' });
   });
 
   it('reads Shift_JIS (CP932) Japanese names and keeps them intact', async () => {
     const csv = `${PARTNERS_HEADER}\r\nJP1,株式会社さくらクラウド①,2019-04-10,a@example.jp,,ja,,,,JP\r\n`;
-    const summary = await importFile(temp.store, 'partners', file('partners.csv', iconv.encode(csv, 'cp932')), options);
+    const summary = await importFile(store, 'partners', file('partners.csv', iconv.encode(csv, 'cp932')), options);
     expect(summary.encoding).toBe('shift_jis');
-    expect(scalar("select partner_name from partners where partner_id = 'JP1'")).toBe('株式会社さくらクラウド①');
+    expect(await scalar("select partner_name from partners where partner_id = 'JP1'")).toBe('株式会社さくらクラウド①');
   });
 
   it('reads UTF-8 with a BOM without corrupting the first column, and --encoding forces a choice', async () => {
     const csv = `\ufeff${PARTNERS_HEADER}\nJP2,株式会社テスト,2020-01-01,a@example.jp,,ja,,,,\n`;
-    const summary = await importFile(temp.store, 'partners', file('p.csv', csv), options);
+    const summary = await importFile(store, 'partners', file('p.csv', csv), options);
     expect(summary.encoding).toBe('utf8');
-    expect(rows('select partner_id, partner_name, locale, status from partners')).toEqual([
+    expect(await rows('select partner_id, partner_name, locale, status from partners')).toEqual([
       { partner_id: 'JP2', partner_name: '株式会社テスト', locale: 'ja', status: 'direct_bill' },
     ]);
     // Forced to Shift_JIS, the UTF-8 bytes are not valid Shift_JIS: refused, not mangled.
-    const forced = await rejection(importFile(temp.store, 'partners', file('p2.csv', csv.replace('JP2', 'JP3')), { ...options, encoding: 'shift_jis' }));
+    const forced = await rejection(importFile(store, 'partners', file('p2.csv', csv.replace('JP2', 'JP3')), { ...options, encoding: 'shift_jis' }));
     expect(forced.message).toMatch(/not valid Shift_JIS/);
   });
 
   it('refuses a file whose encoding changes part-way', async () => {
     const head = `${PARTNERS_HEADER}\n${'X1,Alpha,2020-01-01,a@example.com,,en,,,,\n'.repeat(3000)}`;
     const tail = iconv.encode('JP9,株式会社みどり,2020-01-01,a@example.jp,,ja,,,,\n', 'cp932');
-    const error = await rejection(importFile(temp.store, 'partners', file('mixed.csv', Buffer.concat([Buffer.from(head), tail])), options));
+    const error = await rejection(importFile(store, 'partners', file('mixed.csv', Buffer.concat([Buffer.from(head), tail])), options));
     expect(error.problems[0]).toMatchObject({ line: 3002 });
     expect(error.message).toMatch(/not valid UTF-8/);
   });
@@ -197,14 +224,14 @@ describe('import', () => {
       'A3,"Two\nLines",2020-01-01,a@example.com,,en,reseller,,,',
       'A4,Delta,2020-01-01,"a@example.com\r\nBcc: evil@example.com",,en,,,,',
     ].join('\n');
-    const error = await rejection(importFile(temp.store, 'partners', file('p.csv', csv), options));
+    const error = await rejection(importFile(store, 'partners', file('p.csv', csv), options));
     expect(error.problems.map((p) => `${p.line} ${p.column}`)).toEqual(['2 notice_to', '3 notice_to', '3 locale', '4 partner_name', '4 status', '6 notice_to']);
-    expect(state().partners).toBe(0);
+    expect((await state()).partners).toBe(0);
   });
 
   it('maps Partner Center lines to partners by location id and by tenant id, and reports the unmatched', async () => {
     await importFile(
-      temp.store,
+      store,
       'partners',
       file(
         'partners.csv',
@@ -220,30 +247,32 @@ describe('import', () => {
       '99999999-0000-4000-8000-000000000000,c3,G003,7777777,,8/3/2026,300,30,330,USD,2026-08-03,cycleCharge',
       '6f1c2a9e-1d4b-4c1e-9a57-0c8b2f3d4e01,c4,G001,,,8/1/2026,-20.25,0,-20.25,USD,8/4/2026,refund',
     ].join('\r\n');
-    const summary = await importFile(temp.store, 'revenue', file('pc.csv', pc), { ...options, format: 'partner-center' });
+    const summary = await importFile(store, 'revenue', file('pc.csv', pc), { ...options, format: 'partner-center' });
     expect(summary).toMatchObject({ format: 'partner-center', rowsRead: 4, inserted: 3, skipped: 1 });
     expect(summary.unmatched).toEqual([{ line: 4, mpnId: '7777777', tenantId: '99999999-0000-4000-8000-000000000000' }]);
-    expect(rows('select partner_id, charge_date, amount_micro, currency, invoice_number from revenue_lines order by id')).toEqual([
-      { partner_id: 'PGA1', charge_date: '2026-08-01', amount_micro: 100500000, currency: 'USD', invoice_number: 'G001' },
-      { partner_id: 'PGA2', charge_date: '2026-08-02', amount_micro: 200000000, currency: 'EUR', invoice_number: 'G002' },
-      { partner_id: 'PGA1', charge_date: '2026-08-04', amount_micro: -20250000, currency: 'USD', invoice_number: 'G001' },
+    expect(
+      await rows('select partner_id, charge_date, cast(amount_micro as text) as amount_micro, currency, invoice_number from revenue_lines order by id'),
+    ).toEqual([
+      { partner_id: 'PGA1', charge_date: '2026-08-01', amount_micro: '100500000', currency: 'USD', invoice_number: 'G001' },
+      { partner_id: 'PGA2', charge_date: '2026-08-02', amount_micro: '200000000', currency: 'EUR', invoice_number: 'G002' },
+      { partner_id: 'PGA1', charge_date: '2026-08-04', amount_micro: '-20250000', currency: 'USD', invoice_number: 'G001' },
     ]);
 
     // A later export holding invoice G001 replaces every line imported earlier for it; G002 stays.
     const corrected = [header, '00000000-0000-4000-8000-000000000000,c1,G001,5100001,,8/1/2026,90,9,99,USD,8/1/2026,cycleCharge'].join('\n');
-    const second = await importFile(temp.store, 'revenue', file('pc2.csv', corrected), { ...options, format: 'partner-center' });
+    const second = await importFile(store, 'revenue', file('pc2.csv', corrected), { ...options, format: 'partner-center' });
     expect(second).toMatchObject({ inserted: 1, replaced: 2 });
-    expect(rows('select invoice_number, amount_micro from revenue_lines order by invoice_number')).toEqual([
-      { invoice_number: 'G001', amount_micro: 90000000 },
-      { invoice_number: 'G002', amount_micro: 200000000 },
+    expect(await rows('select invoice_number, cast(amount_micro as text) as amount_micro from revenue_lines order by invoice_number')).toEqual([
+      { invoice_number: 'G001', amount_micro: '90000000' },
+      { invoice_number: 'G002', amount_micro: '200000000' },
     ]);
   });
 
   it('refuses a tenant or location id claimed by two partners', async () => {
     const csv = `${PARTNERS_HEADER}\nA,Alpha,2020-01-01,a@example.com,,en,,,5100001,\nB,Beta,2020-01-01,b@example.com,,en,,,5100001,\n`;
-    const error = await rejection(importFile(temp.store, 'partners', file('p.csv', csv), options));
+    const error = await rejection(importFile(store, 'partners', file('p.csv', csv), options));
     expect(error.problems[0]).toMatchObject({ line: 3, column: 'location_ids', value: '5100001', message: 'is already listed for partner A' });
-    expect(state().aliases).toBe(0);
+    expect((await state()).aliases).toBe(0);
   });
 
   it('imports a folder in the order of the specification, all or nothing', async () => {
@@ -254,7 +283,7 @@ describe('import', () => {
       'revenue-b.csv',
       'support-plans.csv',
     ]);
-    const { summaries } = await importDirectory(temp.store, SAMPLE_DIR, options);
+    const { summaries } = await importDirectory(store, SAMPLE_DIR, options);
     expect(summaries.map((s) => `${s.kind}:${s.format}`)).toEqual([
       'partners:canonical',
       'fx-rates:canonical',
@@ -272,16 +301,16 @@ describe('import', () => {
     const dir = temp.dir;
     file('partners.csv', `${PARTNERS_HEADER}\nA,Alpha,2020-01-01,a@example.com,,en,,,,\n`);
     file('support-plans.csv', 'partner_id,plan,term_start,term_end\nA,Gold,2025-11-01,2026-10-31\n');
-    const result = await runCli(['import', dir], { DATABASE_URL: temp.file });
+    const result = await runCli(['import', dir], { DATABASE_URL: temp.databaseUrl });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/support-plans\.csv:2 column plan value "Gold": is not one of ASfP, PSfP/);
     expect(result.stderr).toMatch(/nothing from .* was imported/);
-    expect(state()).toMatchObject({ partners: 0, batches: 0 });
+    expect(await state()).toMatchObject({ partners: 0, batches: 0 });
   });
 
   it('exits 2 for an unknown kind or a missing file', async () => {
-    expect((await runCli(['import', 'invoices', 'x.csv'], { DATABASE_URL: temp.file })).code).toBe(2);
-    const missing = await runCli(['import', 'revenue', path.join(temp.dir, 'nope.csv')], { DATABASE_URL: temp.file });
+    expect((await runCli(['import', 'invoices', 'x.csv'], { DATABASE_URL: temp.databaseUrl })).code).toBe(2);
+    const missing = await runCli(['import', 'revenue', path.join(temp.dir, 'nope.csv')], { DATABASE_URL: temp.databaseUrl });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/nope\.csv: no such file/);
   });

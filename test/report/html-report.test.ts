@@ -3,26 +3,25 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli, SAMPLE_DIR } from '../helpers/cli.js';
-import { tempDir } from '../helpers/temp-store.js';
+import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/engines.js';
 
 const NOW = () => new Date('2026-10-15T06:00:00Z');
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
 
-describe('report --format html', () => {
+describe.each(ENGINES)('report --format html, on %s', (engine) => {
   let html = '';
-  let cleanup: () => void;
+  let temp: TestDatabase | undefined;
 
   beforeAll(async () => {
-    const temp = tempDir();
-    cleanup = temp.cleanup;
-    const env = { DATABASE_URL: path.join(temp.dir, 'db.sqlite'), OUTBOX_DIR: path.join(temp.dir, 'outbox') };
+    temp = await createTestDatabase(engine);
+    const env = { DATABASE_URL: temp.databaseUrl, OUTBOX_DIR: path.join(temp.dir, 'outbox') };
     expect((await runCli(['import', SAMPLE_DIR], env, NOW)).code).toBe(0);
     expect((await runCli(['run', '--as-of', '2026-10-15'], env, NOW)).code).toBe(0);
     const report = await runCli(['report', '--cycle', '2026-10', '--format', 'html'], env, NOW);
     expect(report.code).toBe(0);
     html = report.stdout;
   });
-  afterAll(() => cleanup());
+  afterAll(async () => temp?.cleanup());
 
   it('is self-contained: no script and no external resource', () => {
     expect(html).not.toMatch(/<script/i);
@@ -50,7 +49,7 @@ describe('report --format html', () => {
       expect(await page.locator('table.notices').textContent()).toContain('sent');
       mkdirSync(ARTIFACTS, { recursive: true });
       const shot = await page.screenshot({ fullPage: true });
-      writeFileSync(path.join(ARTIFACTS, 'report-2026-10.png'), shot);
+      writeFileSync(path.join(ARTIFACTS, `report-2026-10-${engine}.png`), shot);
       expect(shot.length).toBeGreaterThan(10_000);
     } finally {
       await browser.close();

@@ -1,13 +1,13 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { simpleParser } from 'mailparser';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunJson } from '../../src/run/run.js';
 import { runCli, SAMPLE_DIR } from '../helpers/cli.js';
+import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/engines.js';
 import { smtpError, startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
-import { tempDir } from '../helpers/temp-store.js';
 
 const AS_OF = '2026-10-15';
 const NOW = () => new Date('2026-10-15T06:00:00Z');
@@ -26,17 +26,19 @@ const EXPECTED: Record<string, string> = {
   '4010012 anniversary 2026-10': 'confirmed',
 };
 
-describe('csp-reeval run on the sample data', () => {
-  let dir: string;
-  let cleanup: () => void;
+/** The key src/run/lock.ts locks: pinned here, since containers of two versions must agree on it. */
+const ADVISORY_KEY = '7338240117002025';
+
+describe.each(ENGINES)('csp-reeval run on the sample data, on %s', (engine) => {
+  let temp: TestDatabase;
   let env: Record<string, string>;
   let smtp: TestSmtpServer | null = null;
 
   beforeEach(async () => {
-    ({ dir, cleanup } = tempDir());
+    temp = await createTestDatabase(engine);
     env = {
-      DATABASE_URL: path.join(dir, 'reeval.sqlite'),
-      OUTBOX_DIR: path.join(dir, 'outbox'),
+      DATABASE_URL: temp.databaseUrl,
+      OUTBOX_DIR: path.join(temp.dir, 'outbox'),
       OPS_EMAIL: 'csp-ops@example.com',
       MAIL_FROM: 'CSP Programme <csp-programme@example.com>',
     };
@@ -46,9 +48,12 @@ describe('csp-reeval run on the sample data', () => {
   });
 
   afterEach(async () => {
-    await smtp?.close();
-    smtp = null;
-    cleanup();
+    try {
+      await smtp?.close();
+    } finally {
+      smtp = null;
+      await temp.cleanup();
+    }
   });
 
   const run = async (args: string[] = [], extraEnv: Record<string, string> = {}) => {
@@ -62,14 +67,7 @@ describe('csp-reeval run on the sample data', () => {
       return [];
     }
   };
-  const count = (table: string) => {
-    const db = new BetterSqlite3(env.DATABASE_URL!, { readonly: true });
-    try {
-      return (db.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  };
+  const count = async (table: string) => Number((await temp.query<{ n: unknown }>(`select count(*) as n from ${table}`))[0]!.n);
 
   it('decides every due cycle with the outcome the rules give, and mails one notice per partner', async () => {
     const { code, json, stderr } = await run();
@@ -97,7 +95,7 @@ describe('csp-reeval run on the sample data', () => {
 
   it('changes nothing and sends nothing when run again with the same data and date', async () => {
     await run();
-    const before = { decisions: count('decisions'), notices: count('notices'), files: emlFiles() };
+    const before = { decisions: await count('decisions'), notices: await count('notices'), files: emlFiles() };
     const again = await run();
     expect(again.code).toBe(0);
     expect(again.json!.notices).toEqual([]);
@@ -107,19 +105,20 @@ describe('csp-reeval run on the sample data', () => {
       '4010008 anniversary 2026-10': 'needs_review',
       '4010009 renewal 2026-09': 'awaiting_support_renewal',
     });
-    expect({ decisions: count('decisions'), notices: count('notices'), files: emlFiles() }).toEqual(before);
+    expect({ decisions: await count('decisions'), notices: await count('notices'), files: emlFiles() }).toEqual(before);
   });
 
   it('a dry run decides and renders but leaves no trace', async () => {
     const tables = ['cycles', 'decisions', 'notices', 'runs', 'run_locks'];
-    const before = tables.map(count);
+    const counts = () => Promise.all(tables.map(count));
+    const before = await counts();
     const { code, json } = await run(['--dry-run']);
     expect(code).toBe(0);
     expect(json!.dryRun).toBe(true);
     expect(json!.decisions).toHaveLength(Object.keys(EXPECTED).length);
     expect(json!.notices).toHaveLength(8);
     expect(json!.notices.every((n) => n.status === 'dry_run')).toBe(true);
-    expect(tables.map(count)).toEqual(before);
+    expect(await counts()).toEqual(before);
     expect(emlFiles()).toEqual([]);
   });
 
@@ -148,14 +147,14 @@ describe('csp-reeval run on the sample data', () => {
     const failed = await run([], { SMTP_URL: smtp.url });
     expect(failed.code).toBe(1);
     expect(failed.json!.notices.every((n) => n.status === 'failed')).toBe(true);
-    const decisionsAfterFailure = count('decisions');
+    const decisionsAfterFailure = await count('decisions');
     expect(smtp.received).toHaveLength(0);
 
     smtp.onMessage = null;
     const retried = await run([], { SMTP_URL: smtp.url });
     expect(retried.code).toBe(0);
     expect(retried.json!.notices.filter((n) => n.status === 'sent')).toHaveLength(8);
-    expect(count('decisions')).toBe(decisionsAfterFailure);
+    expect(await count('decisions')).toBe(decisionsAfterFailure);
     const partnerMessages = smtp.received.filter((m) => !m.envelopeTo.includes('csp-ops@example.com'));
     expect(partnerMessages).toHaveLength(8);
     expect(new Set(partnerMessages.map((m) => m.parsed.messageId)).size).toBe(8);
@@ -172,7 +171,7 @@ describe('csp-reeval run on the sample data', () => {
 
   it('an awaiting partner that does not renew by the deadline is then told to move; one that renews is confirmed', async () => {
     await run();
-    const plans = path.join(dirOf(env), 'renewal.csv');
+    const plans = path.join(temp.dir, 'renewal.csv');
     writeFileSync(plans, 'partner_id,plan,term_start,term_end\n4010009,ASfP,2026-10-01,2027-09-30\n');
     expect((await runCli(['import', 'support-plans', plans], env, NOW)).code).toBe(0);
     const later = await runCli(['run', '--as-of', '2026-11-02', '--json'], env, () => new Date('2026-11-02T06:00:00Z'));
@@ -184,20 +183,62 @@ describe('csp-reeval run on the sample data', () => {
     expect(json.decisions.find((d) => d.partnerId === '4010002')!.reapplyEligibleOn).toBe('2027-11-02');
   });
 
-  it('a second run while one holds the lock exits 3; a lock left by a dead process is recovered', async () => {
-    const db = new BetterSqlite3(env.DATABASE_URL!);
+  const insertLockRow = (holder: string) => {
     const stamp = NOW().toISOString();
-    db.prepare('insert into run_locks (name, run_id, holder, acquired_at, heartbeat_at) values (?, ?, ?, ?, ?)').run('run', 999, `${hostname()}:${process.pid}`, stamp, stamp);
+    return temp.query('insert into run_locks (name, run_id, holder, acquired_at, heartbeat_at) values (?, ?, ?, ?, ?)', ['run', 999, holder, stamp, stamp]);
+  };
+
+  // On SQLite the row is the lock; on PostgreSQL the advisory lock is, and the row only names its holder.
+  it.runIf(engine === 'sqlite')('a second run while one holds the lock exits 3; a lock left by a dead process is recovered', async () => {
+    await insertLockRow(`${hostname()}:${process.pid}`);
     const locked = await run();
     expect(locked.code).toBe(3);
     expect(locked.stderr).toMatch(/another run holds the lock/);
-    expect(count('decisions')).toBe(0);
+    expect(await count('decisions')).toBe(0);
 
-    db.prepare('update run_locks set holder = ? where name = ?').run(`${hostname()}:2147483646`, 'run');
-    db.close();
+    await temp.query('update run_locks set holder = ? where name = ?', [`${hostname()}:2147483646`, 'run']);
     const recovered = await run();
     expect(recovered.code).toBe(0);
     expect(recovered.json!.decisions).toHaveLength(Object.keys(EXPECTED).length);
+  });
+
+  it.runIf(engine === 'postgres')('a run while another container holds the advisory lock exits 3 naming the lock; once released the run succeeds', async () => {
+    const other = new pg.Client({ connectionString: temp.databaseUrl });
+    await other.connect();
+    try {
+      const taken = await other.query<{ locked: boolean }>('select pg_try_advisory_lock($1::bigint) as locked', [ADVISORY_KEY]);
+      expect(taken.rows[0]!.locked).toBe(true);
+      const locked = await run();
+      expect(locked.code).toBe(3);
+      expect(locked.stderr).toMatch(/another run holds the lock/);
+      expect(locked.stderr).toContain(`advisory lock ${ADVISORY_KEY}`);
+      expect(await Promise.all(['decisions', 'notices', 'runs', 'run_locks'].map(count))).toEqual([0, 0, 0, 0]);
+
+      await other.query('select pg_advisory_unlock($1::bigint)', [ADVISORY_KEY]);
+      const after = await run();
+      expect(after.code).toBe(0);
+      expect(after.json!.decisions).toHaveLength(Object.keys(EXPECTED).length);
+      // The finished run let go of the lock: the other container may take it now.
+      const free = await other.query<{ locked: boolean }>('select pg_try_advisory_lock($1::bigint) as locked', [ADVISORY_KEY]);
+      expect(free.rows[0]!.locked).toBe(true);
+    } finally {
+      await other.end();
+    }
+  });
+
+  it('a lock row left behind by a dead holder is recovered, and its run is marked interrupted', async () => {
+    const stamp = NOW().toISOString();
+    await temp.query(
+      "insert into runs (id, as_of, origin, dry_run, status, started_at, heartbeat_at, holder, counts) values (999, ?, 'manual', 0, 'running', ?, ?, ?, '{}')",
+      [AS_OF, stamp, stamp, `${hostname()}:2147483646`],
+    );
+    await insertLockRow(`${hostname()}:2147483646`);
+    const recovered = await run();
+    expect(recovered.code).toBe(0);
+    expect(recovered.stderr).toMatch(/recovered a stale run lock/);
+    expect(recovered.json!.decisions).toHaveLength(Object.keys(EXPECTED).length);
+    expect(await temp.query('select status from runs where id = 999')).toEqual([{ status: 'interrupted' }]);
+    expect(await count('run_locks')).toBe(0);
   });
 
   it('explain answers why, with the evidence, the policy version and the notice', async () => {
@@ -221,8 +262,16 @@ describe('csp-reeval run on the sample data', () => {
     expect(lines).toHaveLength(1 + Object.keys(EXPECTED).filter((k) => k.endsWith('2026-10')).length);
   });
 
+  it('runs --json lists the run under the same numeric id that run --json printed', async () => {
+    const { json } = await run();
+    const listed = await runCli(['runs', '--json'], env, NOW);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toMatchObject([{ id: json!.runId, as_of: AS_OF, status: 'completed', dry_run: 0 }]);
+    expect(typeof json!.runId).toBe('number');
+  });
+
   it('a bad policy file and a bad --as-of are usage errors (exit 2) that name the problem', async () => {
-    const policy = path.join(dirOf(env), 'policy.json');
+    const policy = path.join(temp.dir, 'policy.json');
     writeFileSync(policy, JSON.stringify({ version: '' }));
     const bad = await runCli(['run', '--policy', policy], env, NOW);
     expect(bad.code).toBe(2);
@@ -232,9 +281,3 @@ describe('csp-reeval run on the sample data', () => {
     expect(badDate.stderr).toContain('2026-02-30');
   });
 });
-
-function dirOf(env: Record<string, string>): string {
-  const dir = path.dirname(env.DATABASE_URL!);
-  mkdirSync(dir, { recursive: true });
-  return dir;
-}

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli, SAMPLE_DIR } from '../helpers/cli.js';
+import { createTestDatabase, ENGINES } from '../helpers/engines.js';
 import { tempDir } from '../helpers/temp-store.js';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'jobs', 'cli.js');
@@ -54,16 +54,17 @@ function startScheduler(env: Record<string, string>): Scheduler {
   return { child, lines, waitFor, exit };
 }
 
-describe('csp-reeval schedule', () => {
-  const cleanups: Array<() => void> = [];
-  afterEach(() => {
-    for (const cleanup of cleanups.splice(0)) cleanup();
+describe.each(ENGINES)('csp-reeval schedule on %s', (engine) => {
+  const cleanups: Array<() => unknown> = [];
+  afterEach(async () => {
+    // Stop the children before the database goes.
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
   it('makes up a missed scheduled run once, logs JSON with the run id, and stops cleanly on SIGTERM', async () => {
-    const temp = tempDir();
+    const temp = await createTestDatabase(engine);
     cleanups.push(temp.cleanup);
-    const env = { DATABASE_URL: path.join(temp.dir, 'db.sqlite'), OUTBOX_DIR: path.join(temp.dir, 'outbox'), CRON_SCHEDULE: '0 6 * * *' };
+    const env = { DATABASE_URL: temp.databaseUrl, OUTBOX_DIR: path.join(temp.dir, 'outbox'), CRON_SCHEDULE: '0 6 * * *' };
     expect((await runCli(['import', SAMPLE_DIR], env)).code).toBe(0);
 
     const first = startScheduler(env);
@@ -77,10 +78,7 @@ describe('csp-reeval schedule', () => {
     expect(stopped.millis).toBeLessThan(10_000);
     expect(first.lines.some((line) => line.msg === 'scheduler stopped')).toBe(true);
 
-    const db = new BetterSqlite3(env.DATABASE_URL, { readonly: true });
-    const runs = db.prepare("select origin, status from runs").all();
-    db.close();
-    expect(runs).toEqual([{ origin: 'scheduled', status: 'completed' }]);
+    expect(await temp.query('select origin, status from runs')).toEqual([{ origin: 'scheduled', status: 'completed' }]);
 
     // Started again after that run: nothing was missed, so no second catch-up.
     const second = startScheduler(env);
@@ -89,6 +87,13 @@ describe('csp-reeval schedule', () => {
     second.child.kill('SIGINT');
     expect((await second.exit).code).toBe(0);
     expect(second.lines.some((line) => line.reason === 'catch-up')).toBe(false);
+  });
+});
+
+describe('csp-reeval schedule configuration', () => {
+  const cleanups: Array<() => void> = [];
+  afterEach(() => {
+    for (const cleanup of cleanups.splice(0)) cleanup();
   });
 
   it('refuses an invalid CRON_SCHEDULE with exit 2', async () => {
