@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { Parser, type Options } from 'csv-parse';
 import iconv from 'iconv-lite';
 
@@ -49,11 +49,12 @@ export async function sha256OfFile(file: string): Promise<string> {
 /**
  * UTF-8 (with or without BOM) unless the first bytes are not valid UTF-8, then Shift_JIS/CP932,
  * which is what Excel in Japan writes. A file that turns out invalid later is refused, not guessed at.
+ * A sequence cut off at the end is no evidence against UTF-8, even when the head is the whole file:
+ * a UTF-8 file truncated mid-character is then refused at its last line rather than read as Shift_JIS.
  */
-export function detectEncoding(head: Buffer, complete: boolean): Encoding {
+export function detectEncoding(head: Buffer): Encoding {
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf8';
-  const checked = complete ? head : head.subarray(0, completeUtf8Length(head));
-  return isUtf8(checked) ? 'utf8' : 'shift_jis';
+  return isUtf8(head.subarray(0, completeUtf8Length(head))) ? 'utf8' : 'shift_jis';
 }
 
 /** The length of `buffer` without a UTF-8 sequence cut off at its end. */
@@ -79,55 +80,68 @@ export interface CsvSource {
  */
 export async function openCsv(file: string, choice: EncodingChoice, onBytes?: (bytesRead: number) => void): Promise<CsvSource> {
   const head = await readHead(file);
-  const encoding = choice === 'auto' ? detectEncoding(head.bytes, head.complete) : choice;
-  return { encoding, batches: () => readRecords(file, encoding, onBytes) };
+  const encoding = choice === 'auto' ? detectEncoding(head) : choice;
+  // Only a guessed Shift_JIS is second-guessed line by line: a choice made with --encoding stands.
+  const refuseUtf8Lines = choice === 'auto' && encoding === 'shift_jis';
+  return { encoding, batches: () => readRecords(file, encoding, onBytes, refuseUtf8Lines) };
 }
 
-async function readHead(file: string): Promise<{ bytes: Buffer; complete: boolean }> {
+async function readHead(file: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  let length = 0;
-  const stream = createReadStream(file, { start: 0, end: SNIFF_BYTES - 1 });
-  for await (const chunk of stream) {
-    chunks.push(chunk as Buffer);
-    length += (chunk as Buffer).length;
-  }
-  return { bytes: Buffer.concat(chunks), complete: length < SNIFF_BYTES };
+  for await (const chunk of createReadStream(file, { start: 0, end: SNIFF_BYTES - 1 })) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
-async function* readRecords(file: string, encoding: Encoding, onBytes?: (bytesRead: number) => void): AsyncGenerator<CsvRecord[]> {
+async function* readRecords(
+  file: string,
+  encoding: Encoding,
+  onBytes: ((bytesRead: number) => void) | undefined,
+  refuseUtf8Lines: boolean,
+): AsyncGenerator<CsvRecord[]> {
   const core = (new Parser(CSV_OPTIONS) as unknown as { api: ParserCore }).api;
   let batch: CsvRecord[] = [];
-  let lastEnd = 0;
+  // Record lines are counted here, not taken from the parser: it counts a CRLF inside quotes as two lines.
+  let nextLine = 1;
+  let lastLines = 0;
   let lastEmpty = 0;
+  /** The line the record being parsed starts on: after the previous one and the blank lines skipped since. */
+  const recordLine = () => nextLine + core.info.empty_lines - lastEmpty;
   const push = (fields: string[]) => {
     const { lines, empty_lines: empty } = core.info;
-    // A record starts after the previous one and any blank lines skipped since; it may span lines.
-    batch.push({ fields, line: lastEnd + 1 + (empty - lastEmpty) });
-    lastEnd = lines;
+    const line = recordLine();
+    batch.push({ fields, line });
+    // Only a record the parser saw span lines has line breaks inside its quoted fields to count.
+    const spansLines = lines - lastLines - (empty - lastEmpty) > 1;
+    nextLine = line + 1 + (spansLines ? fields.reduce((sum, field) => sum + lineBreaksIn(field), 0) : 0);
+    lastLines = lines;
     lastEmpty = empty;
   };
   const feed = (buffer: Buffer | undefined, end: boolean) => {
     const error = core.parse(buffer, end, push, () => undefined);
-    if (error) throw syntaxError(error, core.info.lines);
+    if (error) throw syntaxError(error, recordLine());
   };
 
   const decoder = encoding === 'shift_jis' ? iconv.getDecoder('cp932') : null;
+  const utf8Lines = refuseUtf8Lines ? new Utf8LineFinder() : null;
   let carry: Buffer = Buffer.alloc(0);
   let bytesRead = 0;
+  /** The line the current chunk starts on, and whether the chunk before ended in a CR (its LF may open this one). */
+  let chunkLine = 1;
+  let afterCr = false;
+  const lineAt = (prefix: string) => chunkLine + lineBreaksIn(prefix, afterCr);
   for await (const raw of createReadStream(file, { highWaterMark: CHUNK_BYTES })) {
     const chunk = raw as Buffer;
     bytesRead += chunk.length;
     const nul = chunk.indexOf(0);
     if (nul >= 0) {
-      throw new CsvSyntaxError(
-        core.info.lines + newlinesIn(chunk.subarray(0, nul).toString('latin1')),
-        'the file contains a NUL byte: it is not a text CSV file (UTF-16 is not supported; save it as UTF-8)',
-      );
+      throw new CsvSyntaxError(lineAt(chunk.toString('latin1', 0, nul)), 'the file contains a NUL byte: it is not a text CSV file (UTF-16 is not supported; save it as UTF-8)');
     }
     if (decoder) {
+      const utf8At = utf8Lines?.scan(chunk, false) ?? null;
+      if (utf8At !== null) throw mixedEncodingError(utf8At > 0 ? lineAt(chunk.toString('latin1', 0, utf8At)) : chunkLine);
       const text = decoder.write(chunk);
       const bad = text.indexOf('\ufffd');
-      if (bad >= 0) throw encodingError(core.info.lines + newlinesIn(text.slice(0, bad)), 'Shift_JIS');
+      if (bad >= 0) throw encodingError(lineAt(text.slice(0, bad)), 'Shift_JIS');
       feed(Buffer.from(text, 'utf8'), false);
     } else {
       const joined = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
@@ -135,31 +149,104 @@ async function* readRecords(file: string, encoding: Encoding, onBytes?: (bytesRe
       const body = joined.subarray(0, usable);
       if (!isUtf8(body)) {
         const text = body.toString('utf8');
-        throw encodingError(core.info.lines + newlinesIn(text.slice(0, text.indexOf('\ufffd'))), 'UTF-8');
+        throw encodingError(lineAt(text.slice(0, text.indexOf('\ufffd'))), 'UTF-8');
       }
       carry = Buffer.from(joined.subarray(usable));
       feed(body, false);
     }
+    chunkLine = lineAt(chunk.toString('latin1'));
+    afterCr = chunk[chunk.length - 1] === CR;
     onBytes?.(bytesRead);
     if (batch.length > 0) {
       yield batch;
       batch = [];
     }
   }
-  if (carry.length > 0) throw encodingError(core.info.lines, 'UTF-8');
+  if (carry.length > 0) throw encodingError(chunkLine, 'UTF-8');
   if (decoder) {
+    if (utf8Lines?.scan(Buffer.alloc(0), true) != null) throw mixedEncodingError(chunkLine);
     const rest = decoder.end() ?? '';
-    if (rest.includes('\ufffd')) throw encodingError(core.info.lines, 'Shift_JIS');
+    if (rest.includes('\ufffd')) throw encodingError(chunkLine, 'Shift_JIS');
     if (rest) feed(Buffer.from(rest, 'utf8'), false);
   }
   feed(undefined, true);
   if (batch.length > 0) yield batch;
 }
 
-function newlinesIn(text: string): number {
-  let count = 0;
+const CR = 0x0d;
+const LF = 0x0a;
+
+/**
+ * Line breaks in `text`, CRLF, CR and LF counting one each, as an editor shows them; `afterCr`
+ * when the text before it ended in a CR, so that an LF opening this text completes that CRLF.
+ * Bytes are counted as latin1 text: CR and LF are single bytes in UTF-8 and Shift_JIS alike.
+ */
+function lineBreaksIn(text: string, afterCr = false): number {
+  let count = afterCr && text.charCodeAt(0) === LF ? -1 : 0;
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) count++;
+  for (let i = text.indexOf('\r'); i >= 0; i = text.indexOf('\r', i + 1)) if (text.charCodeAt(i + 1) !== LF) count++;
   return count;
+}
+
+/**
+ * What Japanese text holds beyond ASCII: CJK symbols, kana and ideographs, full- and half-width
+ * forms, and the symbols, circled numbers and box drawing of JIS and its NEC/IBM extensions.
+ */
+const JAPANESE = /[\u2010-\u2bff\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff01-\uffef]/;
+/** The bytes every such character is written with in UTF-8, seen through latin1. */
+const UTF8_THREE_BYTES = /[\xe2-\xef][\x80-\xbf]{2}/;
+
+/**
+ * Finds, in a file guessed to be Shift_JIS, a line that is UTF-8 Japanese: pasted in from a UTF-8
+ * file. Such a line often decodes as Shift_JIS without one invalid byte (UTF-8 `東京` reads as
+ * `譚ｱ莠ｬ`), so without this check it would be imported as mojibake. Real Shift_JIS text is valid
+ * UTF-8 that reads as Japanese only by rare coincidence, and `--encoding shift_jis` overrides.
+ * CR and LF are single bytes in both encodings, never part of a Shift_JIS character.
+ */
+class Utf8LineFinder {
+  /** The unfinished last line of the bytes scanned so far. */
+  private carry: Buffer = Buffer.alloc(0);
+
+  /**
+   * Where the first UTF-8 Japanese line completed by `chunk` (or by the end) starts, as an offset
+   * into `chunk`: 0 or less for a line begun in an earlier chunk. Null when there is none.
+   */
+  scan(chunk: Buffer, end: boolean): number | null {
+    const bytes = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
+    const complete = end ? bytes.length : Math.max(bytes.lastIndexOf(LF), bytes.lastIndexOf(CR)) + 1;
+    // A chunk without the bytes of a three-byte UTF-8 character, or without a Japanese one when read
+    // leniently, cannot hold a UTF-8 Japanese line: most chunks end here.
+    const found =
+      UTF8_THREE_BYTES.test(bytes.toString('latin1', 0, complete)) && JAPANESE.test(bytes.toString('utf8', 0, complete)) ? firstUtf8JapaneseLine(bytes, complete) : null;
+    if (found !== null) return found - this.carry.length;
+    this.carry = Buffer.from(bytes.subarray(complete));
+    return null;
+  }
+}
+
+/** The start of the first line within `bytes[0, end)` that reads as UTF-8 Japanese, or null. */
+function firstUtf8JapaneseLine(bytes: Buffer, end: number): number | null {
+  let lf = bytes.indexOf(LF);
+  let cr = bytes.indexOf(CR);
+  for (let start = 0; start < end; ) {
+    if (lf >= 0 && lf < start) lf = bytes.indexOf(LF, start);
+    if (cr >= 0 && cr < start) cr = bytes.indexOf(CR, start);
+    const stop = Math.min(lf < 0 ? end : lf, cr < 0 ? end : cr, end);
+    if (readsAsUtf8Japanese(bytes.subarray(start, stop))) return start;
+    start = stop + 1;
+  }
+  return null;
+}
+
+function readsAsUtf8Japanese(line: Buffer): boolean {
+  return !isAscii(line) && isUtf8(line) && JAPANESE.test(line.toString('utf8'));
+}
+
+function mixedEncodingError(line: number): CsvSyntaxError {
+  return new CsvSyntaxError(
+    line,
+    'the file is Shift_JIS but this line is UTF-8 (mixed encodings); save the whole file in one encoding, or if every line really is Shift_JIS, choose it with --encoding shift_jis',
+  );
 }
 
 function encodingError(line: number, encoding: string): CsvSyntaxError {
@@ -171,8 +258,7 @@ function encodingError(line: number, encoding: string): CsvSyntaxError {
 }
 
 function syntaxError(error: Error, line: number): CsvSyntaxError {
-  const code = (error as Error & { code?: string; lines?: number }).code;
-  const at = (error as { lines?: number }).lines ?? line;
+  const code = (error as Error & { code?: string }).code;
   const reason =
     code === 'CSV_QUOTE_NOT_CLOSED'
       ? 'a quoted field is never closed (the file may be truncated)'
@@ -180,6 +266,8 @@ function syntaxError(error: Error, line: number): CsvSyntaxError {
         ? `a record is longer than ${CSV_OPTIONS.max_record_size} characters`
         : code === 'CSV_INVALID_CLOSING_QUOTE' || code === 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE'
           ? 'a quote is misplaced: a quoted field must end at a comma or line end ("" is a quote inside quotes)'
-          : error.message;
-  return new CsvSyntaxError(at, `cannot read CSV: ${reason}`);
+          : code === 'INVALID_OPENING_QUOTE'
+            ? 'a quote is misplaced: a field with a quote in it must be quoted whole, its quotes doubled ("Acme ""Cloud"" KK")'
+            : error.message;
+  return new CsvSyntaxError(line, `cannot read CSV: ${reason}`);
 }

@@ -9,9 +9,13 @@ export class FieldProblem extends Error {}
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const MONTH = /^(\d{4})-(\d{2})$/;
 const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
-const CONTROL = /[\u0000-\u001f\u007f]/;
+/**
+ * C0 and C1 controls (CR, LF, NUL, TAB, NEL…), the Unicode line and paragraph separators, and the
+ * bidirectional embedding and override controls, which can make a name display as something else.
+ */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
-/** A required single-line text value: no control characters (CR, LF, NUL, TAB). */
+/** A required single-line text value: no control characters, no line break of any kind. */
 export function text(value: string, maxLength = 200): string {
   const trimmed = value.trim();
   if (trimmed === '') throw new FieldProblem('is empty');

@@ -305,7 +305,7 @@ async function hooksFor(tx: ImportTx, spec: KindSpec, batchId: number, summary: 
       totals.add(values, offset);
       return true;
     },
-    beforeFinish: () => totals.flush(tx),
+    beforeFinish: () => totals.flush(tx, summary.file),
   };
 }
 
@@ -344,18 +344,47 @@ class RevenueTotals {
     else group.big += BigInt(amount);
   }
 
-  async flush(tx: ImportTx): Promise<void> {
+  async flush(tx: ImportTx, file: string): Promise<void> {
     const values: unknown[] = [];
     for (const [partnerId, groups] of this.byPartner) {
       for (const [key, group] of groups) {
         const total = group.big === 0n ? group.small : group.big + BigInt(group.small);
+        if (BigInt(total) > INT64_MAX || BigInt(total) < -INT64_MAX) throw totalTooLarge(file, partnerId, key.slice(0, 7), key.slice(7));
         values.push(partnerId, key.slice(0, 7), key.slice(7), total, group.lines);
       }
     }
-    if (values.length > 0) await tx.insertRows(TOTALS_TARGET, values);
+    try {
+      if (values.length > 0) await tx.insertRows(TOTALS_TARGET, values);
+    } catch (error) {
+      // PostgreSQL refuses a bigint that overflows: numeric_value_out_of_range.
+      if ((error as { code?: string }).code === '22003') throw totalTooLarge(file, 'one of the partners', 'a month', 'one currency');
+      throw error;
+    }
+    // SQLite does not refuse an overflowing sum: it turns it into an inexact floating-point number.
+    if (tx.engine === 'sqlite') {
+      const [inexact] = await tx.all<{ partner_id: string; month: string; currency: string }>(
+        "SELECT partner_id, month, currency FROM revenue_totals WHERE typeof(amount_micro) <> 'integer' LIMIT 1",
+      );
+      if (inexact) throw totalTooLarge(file, inexact.partner_id, inexact.month, inexact.currency);
+    }
     await tx.run('DELETE FROM revenue_totals WHERE lines = 0');
     this.byPartner.clear();
   }
+}
+
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** A month's revenue too large to keep exact in 64-bit micro-units (about 9.2 trillion of a currency). */
+function totalTooLarge(file: string, partnerId: string, month: string, currency: string): ImportRejected {
+  return new ImportRejected(file, [
+    {
+      file,
+      line: 0,
+      column: '',
+      value: '',
+      message: `the revenue of ${partnerId} dated in ${month} in ${currency} would add up to more than 9,223,372,036,854 units, which cannot be kept exact; check the amounts`,
+    },
+  ], 1);
 }
 
 /** Canonical revenue: rows for partners not (yet) imported are kept, and counted in a warning. */

@@ -11,6 +11,7 @@ import type { TableSpec } from './kinds.js';
  * insert itself on multi-million-line files), on PostgreSQL batched statements through kysely.
  */
 export interface ImportTx {
+  readonly engine: 'sqlite' | 'postgres';
   all<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Runs a statement; resolves to the number of rows it changed. */
   run(sql: string, params?: readonly unknown[]): Promise<number>;
@@ -68,6 +69,7 @@ function insertSql(spec: TableSpec, rows: number, placeholder: (index: number) =
 let savepoints = 0;
 
 class SqliteTx implements ImportTx {
+  readonly engine = 'sqlite';
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
 
   constructor(private readonly sqlite: BetterSqlite3.Database) {}
@@ -122,6 +124,7 @@ class SqliteTx implements ImportTx {
 const PG_MAX_PARAMS = 60_000;
 
 class PostgresTx implements ImportTx {
+  readonly engine = 'postgres';
   constructor(private readonly trx: Transaction<Database> | Kysely<Database>) {}
 
   async all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {

@@ -171,10 +171,11 @@ export function formatReport(report: Report, format: ReportFormat): string {
 }
 
 /**
- * One CSV cell, quoted when needed. A cell a spreadsheet would read as a formula (=, +, @, tab,
- * CR, or - not followed by a digit) is prefixed with an apostrophe so it stays text.
+ * One CSV cell, quoted when needed. A cell a spreadsheet would read as a formula (=, +, -, @, tab,
+ * CR, LF, or their full-width forms) is prefixed with an apostrophe so it stays text; only a plain
+ * negative number keeps its `-`, since `-1+1` is a formula too.
  */
 export function csvCell(value: string): string {
-  const neutral = /^[=+@\t\r]/.test(value) || /^-(?![\d.])/.test(value) ? `'${value}` : value;
+  const neutral = /^[=+@\t\r\n＝＋－＠]/.test(value) || (value.startsWith('-') && !/^-\d+(\.\d+)?$/.test(value)) ? `'${value}` : value;
   return /[",\r\n]/.test(neutral) || neutral !== neutral.trim() ? `"${neutral.replace(/"/g, '""')}"` : neutral;
 }

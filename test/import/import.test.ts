@@ -182,6 +182,22 @@ describe.each(ENGINES)('import on %s', (engine) => {
     expect(await count('select count(*) from revenue_totals where lines = 0')).toBe(0);
   });
 
+  it('refuses revenue whose monthly total would overflow exact 64-bit micro-units, in one file or across two', async () => {
+    const header = 'partner_id,charge_date,amount,currency';
+    const lines = (n: number, day: number) => Array.from({ length: n }, (_, i) => `BIG,2026-01-${String(day + i).padStart(2, '0')},999999999999,VND`);
+    const before = await state();
+    const one = await rejection(importFile(store, 'revenue', file('one.csv', `${header}\n${lines(10, 1).join('\n')}\n`), options));
+    expect(one.message).toMatch(/revenue of BIG dated in 2026-01 in VND would add up to more than 9,223,372,036,854 units/);
+    expect(await state()).toEqual(before);
+
+    await importFile(store, 'revenue', file('a.csv', `${header}\n${lines(5, 1).join('\n')}\n`), options);
+    const afterFirst = await state();
+    const two = await rejection(importFile(store, 'revenue', file('b.csv', `${header}\n${lines(5, 11).join('\n')}\n`), options));
+    expect(two.message).toMatch(/would add up to more than 9,223,372,036,854 units/);
+    expect(await state()).toEqual(afterFirst);
+    expect(await scalar("select cast(amount_micro as text) from revenue_totals where partner_id = 'BIG'")).toBe('4999999999995000000');
+  });
+
   it('refuses a key repeated within one keyed file', async () => {
     const error = await rejection(
       importFile(store, 'fx-rates', file('fx.csv', 'currency,month,usd_per_unit\nEUR,2026-01,1.08\nJPY,2026-01,0.0067\nEUR,2026-01,1.09\n'), options),
