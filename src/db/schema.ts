@@ -165,14 +165,18 @@ export interface NoticesTable {
   mail_to: string;
   mail_cc: string;
   subject: string;
-  text_body: string;
-  html_body: string;
   status: string;
   attempts: number;
   last_error: string | null;
   next_attempt_at: string | null;
   created_at: string;
   sent_at: string | null;
+}
+
+export interface NoticeBodiesTable {
+  notice_id: number;
+  text_body: string;
+  html_body: string;
 }
 
 export interface NoticeDecisionsTable {
@@ -195,6 +199,7 @@ export interface Database {
   cycles: CyclesTable;
   decisions: DecisionsTable;
   notices: NoticesTable;
+  notice_bodies: NoticeBodiesTable;
   notice_decisions: NoticeDecisionsTable;
 }
 
@@ -203,4 +208,6 @@ export type NewRevenueLine = Insertable<RevenueLinesTable>;
 export type CycleRow = Selectable<CyclesTable>;
 export type DecisionRow = Selectable<DecisionsTable>;
 export type NoticeRow = Selectable<NoticesTable>;
+/** A notice with its bodies, ready to send. */
+export type SendableNotice = NoticeRow & Selectable<Omit<NoticeBodiesTable, 'notice_id'>>;
 export type RunRow = Selectable<RunsTable>;

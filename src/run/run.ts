@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { Store } from '../db/database.js';
-import type { NoticeRow } from '../db/schema.js';
+import type { SendableNotice } from '../db/schema.js';
 import type { CycleRef, Decision, IsoDate, Outcome, Partner, SupportTerm } from '../domain/types.js';
 import type { Logger } from '../log/logger.js';
 import { type Mailer, newMessageId, SendError, type SendResult } from '../mail/mailer.js';
@@ -10,7 +10,16 @@ import { findDueCycles, type DueResult } from '../rules/due.js';
 import { evaluate } from '../rules/evaluate.js';
 import { listRecordedCycles, recordDecision } from '../store/cycles.js';
 import { EvidenceReader } from '../store/evidence.js';
-import { decisionsNotYetSummarised, insertNotice, listSendableNotices, markFailed, markSent, recipientsOf } from '../store/notices.js';
+import {
+  decisionsNotYetSummarised,
+  findSendableNotice,
+  insertNotice,
+  listSendableNotices,
+  markFailed,
+  recipientsOf,
+  type SentNotice,
+  sentRecorder,
+} from '../store/notices.js';
 import { listPartnersWithTerms } from '../store/partners.js';
 import { acquireRunLock } from './lock.js';
 import { finishRun, markRunInterrupted, startRun } from './runs.js';
@@ -261,6 +270,7 @@ const GIVE_UP_AFTER = 3;
 
 async function sendWaitingNotices(deps: RunDeps, options: RunOptions, log: Logger): Promise<SendOutcome> {
   const waiting = await listSendableNotices(deps.store.db, options.now().toISOString());
+  const recordSent = sentRecorder(deps.store, options.asOf);
   const results: Array<{ result: SendOutcome['results'][number]; failure?: SendOutcome['failed'][number] }> = [];
   let failuresInARow = 0;
   let next = 0;
@@ -276,7 +286,7 @@ async function sendWaitingNotices(deps: RunDeps, options: RunOptions, log: Logge
         results[index] = { result, failure: { partnerId: notice.partner_id, to, error: 'not attempted in this run: the mail transport failed repeatedly' } };
         continue;
       }
-      const status = await sendOne(deps, options, notice, log);
+      const status = await sendOne(deps, options, notice, log, recordSent);
       failuresInARow = !status.ok && status.transportDown ? failuresInARow + 1 : 0;
       if (failuresInARow === GIVE_UP_AFTER) log.warn(`${GIVE_UP_AFTER} sends failed in a row: the remaining notices wait for the next run`);
       result.status = status.ok ? 'sent' : 'failed';
@@ -294,7 +304,13 @@ async function sendWaitingNotices(deps: RunDeps, options: RunOptions, log: Logge
 /** `transportDown`: the failure came before any server reply (no connection, a timeout, an outbox that cannot be written). */
 type SendStatus = { ok: true; refused?: string } | { ok: false; error: string; transportDown: boolean };
 
-async function sendOne(deps: RunDeps, options: RunOptions, notice: NoticeRow, log: Logger): Promise<SendStatus> {
+async function sendOne(
+  deps: RunDeps,
+  options: RunOptions,
+  notice: SendableNotice,
+  log: Logger,
+  recordSent: (sent: SentNotice) => Promise<void>,
+): Promise<SendStatus> {
   const { to, cc } = recipientsOf(notice);
   let result: SendResult;
   try {
@@ -316,7 +332,7 @@ async function sendOne(deps: RunDeps, options: RunOptions, notice: NoticeRow, lo
   }
   // Sent: from here a failure must not mark it failed, or the next run would send it again.
   const refused = result.rejected.map((r) => `${r.address} (${r.reason})`).join('; ');
-  await markSent(deps.store.db, notice, options.now().toISOString(), options.asOf, refused ? `refused for ${refused}` : null);
+  await recordSent({ notice, sentAt: options.now().toISOString(), note: refused ? `refused for ${refused}` : null });
   if (refused) {
     log.warn('notice sent, but the server refused some recipients', { partnerId: notice.partner_id, messageId: notice.message_id, refused });
     return { ok: true, refused };
@@ -364,8 +380,8 @@ async function sendOpsSummary(
       decisionIds,
     ),
   );
-  const notice = await deps.store.db.selectFrom('notices').selectAll().where('id', '=', noticeId).executeTakeFirstOrThrow();
-  const status = await sendOne(deps, options, notice, log);
+  const notice = await findSendableNotice(deps.store.db, noticeId);
+  const status = await sendOne(deps, options, notice, log, sentRecorder(deps.store, options.asOf));
   return status.ok ? 0 : 1;
 }
 

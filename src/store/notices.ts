@@ -1,5 +1,7 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database, NoticeRow } from '../db/schema.js';
+import type BetterSqlite3 from 'better-sqlite3';
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import type { Store } from '../db/database.js';
+import type { Database, NoticeRow, SendableNotice } from '../db/schema.js';
 import type { IsoDate, Outcome } from '../domain/types.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -39,8 +41,6 @@ export async function insertNotice(trx: Transaction<Database>, notice: NewNotice
       mail_to: JSON.stringify(notice.to),
       mail_cc: JSON.stringify(notice.cc),
       subject: notice.subject,
-      text_body: notice.text,
-      html_body: notice.html,
       status: 'pending',
       attempts: 0,
       created_at: notice.createdAt,
@@ -48,6 +48,7 @@ export async function insertNotice(trx: Transaction<Database>, notice: NewNotice
     .returning('id')
     .executeTakeFirstOrThrow();
   const noticeId = Number(inserted.id);
+  await trx.insertInto('notice_bodies').values({ notice_id: noticeId, text_body: notice.text, html_body: notice.html }).execute();
   if (decisionIds.length > 0) {
     await trx
       .insertInto('notice_decisions')
@@ -58,10 +59,8 @@ export async function insertNotice(trx: Transaction<Database>, notice: NewNotice
 }
 
 /** Notices waiting to go out: new ones, and failed ones whose back-off has passed. */
-export async function listSendableNotices(db: Db, now: string): Promise<NoticeRow[]> {
-  return db
-    .selectFrom('notices')
-    .selectAll()
+export async function listSendableNotices(db: Db, now: string): Promise<SendableNotice[]> {
+  return sendable(db)
     .where((eb) =>
       eb.or([
         eb('status', '=', 'pending'),
@@ -71,39 +70,95 @@ export async function listSendableNotices(db: Db, now: string): Promise<NoticeRo
         ]),
       ]),
     )
-    .orderBy('id')
+    .orderBy('notices.id')
     .execute();
 }
 
-/** `note`: what went partly wrong with a send that still went out (recipients the server refused). */
-export async function markSent(db: Kysely<Database>, notice: NoticeRow, sentAt: string, toldOn: IsoDate, note: string | null = null): Promise<void> {
-  const record = (executor: Db) =>
-    executor
-      .updateTable('notices')
-      .set({ status: 'sent', attempts: Number(notice.attempts) + 1, sent_at: sentAt, last_error: note, next_attempt_at: null })
-      .where('id', '=', notice.id)
-      .execute();
-  // One statement is atomic by itself; only a renewal request also has cycles to update with it.
-  if (!notice.kinds.includes('awaiting_support_renewal')) {
-    await record(db);
-    return;
-  }
-  await db.transaction().execute(async (trx) => {
-    await record(trx);
-    // The partner has now been told its score passed: from here the renewal deadline may bind.
-    const awaitingCycles = trx
-      .selectFrom('notice_decisions')
-      .innerJoin('decisions', 'decisions.id', 'notice_decisions.decision_id')
-      .select('decisions.cycle_id')
-      .where('notice_decisions.notice_id', '=', notice.id)
-      .where('decisions.outcome', '=', 'awaiting_support_renewal');
-    await trx
-      .updateTable('cycles')
-      .set({ told_on: toldOn })
-      .where('id', 'in', awaitingCycles)
-      .where('told_on', 'is', null)
-      .execute();
+export async function findSendableNotice(db: Db, noticeId: number): Promise<SendableNotice> {
+  return sendable(db).where('notices.id', '=', noticeId).executeTakeFirstOrThrow();
+}
+
+function sendable(db: Db) {
+  return db
+    .selectFrom('notices')
+    .innerJoin('notice_bodies', 'notice_bodies.notice_id', 'notices.id')
+    .selectAll('notices')
+    .select(['notice_bodies.text_body', 'notice_bodies.html_body']);
+}
+
+export interface SentNotice {
+  notice: NoticeRow;
+  sentAt: string;
+  /** What went partly wrong with a send that still went out (recipients the server refused). */
+  note: string | null;
+}
+
+const RECORD_SENT = "UPDATE notices SET status = 'sent', attempts = ?, sent_at = ?, last_error = ?, next_attempt_at = NULL WHERE id = ?";
+/** The partner has now been told its score passed: from here the renewal deadline may bind. */
+const STAMP_TOLD = `UPDATE cycles SET told_on = ? WHERE told_on IS NULL AND id IN (
+  SELECT d.cycle_id FROM notice_decisions nd JOIN decisions d ON d.id = nd.decision_id
+  WHERE nd.notice_id = ? AND d.outcome = 'awaiting_support_renewal')`;
+
+/**
+ * Records sends as they finish. Those that finish while a batch is being written go into the next
+ * one, in a single transaction: one commit per batch instead of one per notice, and no send waits
+ * longer than one batch for its record. This runs once per notice sent, so the statements are plain
+ * SQL (prepared once on SQLite): the query builder would cost a fifth of the delivery rate.
+ */
+export function sentRecorder(store: Pick<Store, 'db' | 'sqlite'>, toldOn: IsoDate): (sent: SentNotice) => Promise<void> {
+  const writeBatch = store.sqlite ? sqliteBatchWriter(store.sqlite, toldOn) : postgresBatchWriter(store.db, toldOn);
+  let queue: Array<SentNotice & { done: (error?: unknown) => void }> = [];
+  let writing: Promise<void> | null = null;
+  const writeBatches = async () => {
+    // Let the sends finishing in this turn of the event loop join the first batch.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      try {
+        await writeBatch(batch);
+        for (const sent of batch) sent.done();
+      } catch (error) {
+        for (const sent of batch) sent.done(error);
+      }
+    }
+    writing = null;
+  };
+  return (sent) =>
+    new Promise<void>((resolve, reject) => {
+      queue.push({ ...sent, done: (error) => (error === undefined ? resolve() : reject(error)) });
+      writing ??= writeBatches();
+    });
+}
+
+const sentParams = ({ notice, sentAt, note }: SentNotice) => [Number(notice.attempts) + 1, sentAt, note, notice.id];
+const askedToRenew = (notice: NoticeRow) => notice.kinds.includes('awaiting_support_renewal');
+
+/** Synchronous, so nothing else can run on the connection in the middle of the transaction. */
+function sqliteBatchWriter(sqlite: BetterSqlite3.Database, toldOn: IsoDate): (batch: SentNotice[]) => Promise<void> {
+  const recordSent = sqlite.prepare(RECORD_SENT);
+  const stampTold = sqlite.prepare(STAMP_TOLD);
+  const write = sqlite.transaction((batch: SentNotice[]) => {
+    for (const sent of batch) {
+      recordSent.run(...sentParams(sent));
+      if (askedToRenew(sent.notice)) stampTold.run(toldOn, sent.notice.id);
+    }
   });
+  return async (batch) => write(batch);
+}
+
+function postgresBatchWriter(db: Kysely<Database>, toldOn: IsoDate): (batch: SentNotice[]) => Promise<void> {
+  const raw = (text: string, params: unknown[]) => {
+    let n = 0;
+    return CompiledQuery.raw(text.replace(/\?/g, () => `$${++n}`), params);
+  };
+  return (batch) =>
+    db.transaction().execute(async (trx) => {
+      for (const sent of batch) {
+        await trx.executeQuery(raw(RECORD_SENT, sentParams(sent)));
+        if (askedToRenew(sent.notice)) await trx.executeQuery(raw(STAMP_TOLD, [toldOn, sent.notice.id]));
+      }
+    });
 }
 
 export async function markFailed(

@@ -3,7 +3,7 @@ import { migrateToLatest } from '../../src/db/database.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/engines.js';
 
 const TABLES = [
-  'assessments', 'cycles', 'decisions', 'fx_rates', 'import_batches', 'notice_decisions', 'notices',
+  'assessments', 'cycles', 'decisions', 'fx_rates', 'import_batches', 'notice_bodies', 'notice_decisions', 'notices',
   'partner_aliases', 'partners', 'revenue_lines', 'revenue_totals', 'run_locks', 'runs', 'security_snapshots', 'support_plans',
 ];
 

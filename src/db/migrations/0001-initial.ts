@@ -211,14 +211,20 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('mail_to', 'text', (c) => c.notNull())
     .addColumn('mail_cc', 'text', (c) => c.notNull())
     .addColumn('subject', 'text', (c) => c.notNull())
-    .addColumn('text_body', 'text', (c) => c.notNull())
-    .addColumn('html_body', 'text', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('last_error', 'text')
     .addColumn('next_attempt_at', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('sent_at', 'text')
+    .execute();
+  // The bodies live apart from the status: a row is rewritten whole on every update, and a notice's
+  // status changes with each send attempt while its text and HTML (kilobytes) never do.
+  await db.schema
+    .createTable('notice_bodies')
+    .addColumn('notice_id', 'integer', (c) => c.primaryKey())
+    .addColumn('text_body', 'text', (c) => c.notNull())
+    .addColumn('html_body', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('notices_status').on('notices').columns(['status', 'next_attempt_at']).execute();
   await db.schema.createIndex('notices_partner').on('notices').column('partner_id').execute();
