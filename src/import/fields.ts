@@ -36,7 +36,17 @@ function singleLine(value: string, maxLength: number): string {
 }
 
 /** `YYYY-MM-DD`, a real calendar day. */
+/** Dates already found valid: a revenue file repeats a few hundred dates over millions of lines. */
+const validDates = new Set<string>();
+
 export function isoDate(value: string): string {
+  if (validDates.has(value)) return value;
+  const checked = checkIsoDate(value);
+  if (validDates.size < 100_000 && checked === value) validDates.add(value);
+  return checked;
+}
+
+function checkIsoDate(value: string): string {
   const trimmed = value.trim();
   const match = DAY.exec(trimmed);
   if (!match) throw new FieldProblem(dateHint(trimmed, 'a date as YYYY-MM-DD'));

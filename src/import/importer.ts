@@ -322,18 +322,27 @@ const TOTALS_TARGET: TableSpec = {
  * deletes remove. Sums stay exact: a JavaScript number while it is safely an integer, BigInt beyond.
  */
 class RevenueTotals {
-  private readonly byPartner = new Map<string, Map<string, { small: number; big: bigint; lines: number }>>();
+  private readonly byPartner = new Map<string, Map<number, { small: number; big: bigint; lines: number }>>();
+  private readonly currencies: string[] = [];
+  private readonly currencyIndex = new Map<string, number>();
 
   add(values: unknown[], offset: number): void {
     const partnerId = values[offset] as string;
+    const date = values[offset + 1] as string;
     const amount = values[offset + 2] as number | bigint;
     let groups = this.byPartner.get(partnerId);
     if (!groups) {
       groups = new Map();
       this.byPartner.set(partnerId, groups);
     }
-    // `YYYY-MMCUR`: the month of the charge date and the currency
-    const key = (values[offset + 1] as string).slice(0, 7) + (values[offset + 3] as string);
+    // A number, not a string, as the key of month and currency: this runs for every imported line.
+    const currency = values[offset + 3] as string;
+    let index = this.currencyIndex.get(currency);
+    if (index === undefined) {
+      index = this.currencies.push(currency) - 1;
+      this.currencyIndex.set(currency, index);
+    }
+    const key = (Number(date.slice(0, 4)) * 100 + Number(date.slice(5, 7))) * 10_000 + index;
     let group = groups.get(key);
     if (!group) {
       group = { small: 0, big: 0n, lines: 0 };
@@ -348,9 +357,12 @@ class RevenueTotals {
     const values: unknown[] = [];
     for (const [partnerId, groups] of this.byPartner) {
       for (const [key, group] of groups) {
+        const yearMonth = Math.floor(key / 10_000);
+        const month = `${String(Math.floor(yearMonth / 100)).padStart(4, '0')}-${String(yearMonth % 100).padStart(2, '0')}`;
+        const currency = this.currencies[key % 10_000]!;
         const total = group.big === 0n ? group.small : group.big + BigInt(group.small);
-        if (BigInt(total) > INT64_MAX || BigInt(total) < -INT64_MAX) throw totalTooLarge(file, partnerId, key.slice(0, 7), key.slice(7));
-        values.push(partnerId, key.slice(0, 7), key.slice(7), total, group.lines);
+        if (BigInt(total) > INT64_MAX || BigInt(total) < -INT64_MAX) throw totalTooLarge(file, partnerId, month, currency);
+        values.push(partnerId, month, currency, total, group.lines);
       }
     }
     try {

@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, SAMPLE_DIR } from '../helpers/cli.js';
+import { SAMPLE_DIR } from '../helpers/cli.js';
+import { spawnCli } from '../helpers/spawn-cli.js';
 import { type FaultySmtpServer, startFaultySmtpServer } from '../helpers/faulty-smtp.js';
 import { tempDir } from '../helpers/temp-store.js';
 
@@ -13,7 +13,6 @@ import { tempDir } from '../helpers/temp-store.js';
  * every partner notice recorded once and received under its Message-ID, every decision reported to
  * operations, and an import either wholly there or not at all.
  */
-const CLI = path.join(REPO_ROOT, 'dist', 'jobs', 'cli.js');
 const AS_OF = '2026-10-15';
 
 type KillPoint =
@@ -34,24 +33,6 @@ const ROUNDS_PER_POINT = 3;
 interface Outcomes {
   cycles: Record<string, string>;
   partnersNotified: string[];
-}
-
-function spawnCli(args: string[], env: Record<string, string>): { child: ChildProcess; exit: Promise<number | null>; onLog(handler: (line: string) => void): void } {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const handlers: Array<(line: string) => void> = [];
-  let buffer = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-    buffer += chunk;
-    let newline: number;
-    while ((newline = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, newline);
-      buffer = buffer.slice(newline + 1);
-      for (const handler of handlers) handler(line);
-    }
-  });
-  child.stdout!.resume();
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exit, onLog: (handler) => handlers.push(handler) };
 }
 
 function readDb<T>(file: string, read: (db: BetterSqlite3.Database) => T): T {
@@ -145,7 +126,7 @@ describe('SIGKILL at every stage, then a restart', () => {
             // Which message to die on varies by round, so that first, middle and later sends are hit.
             const target = [1, 4, 7][round]!;
             let messages = 0;
-            if (point === 'while deciding') running.onLog((line) => line.includes('cycle(s) due') && setTimeout(kill, round * 15));
+            if (point === 'while deciding') running.onLine((line) => line.includes('cycle(s) due') && setTimeout(kill, round * 15));
             if (point === 'between decision and send') smtp.onConnection = kill;
             if (point === 'mid-send, before the server accepted') {
               smtp.onMessage = () => {

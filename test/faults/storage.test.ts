@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -6,7 +5,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import { simpleParser } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunJson } from '../../src/run/run.js';
-import { REPO_ROOT, runCli, SAMPLE_DIR } from '../helpers/cli.js';
+import { runCli, SAMPLE_DIR } from '../helpers/cli.js';
+import { spawnCli } from '../helpers/spawn-cli.js';
 import { startFaultySmtpServer } from '../helpers/faulty-smtp.js';
 import { tempDir } from '../helpers/temp-store.js';
 
@@ -134,16 +134,10 @@ describe('storage faults', () => {
     const smtp = await startFaultySmtpServer();
     smtp.replyDelayMs = 80;
     try {
-      const spawnRun = () =>
-        new Promise<{ code: number | null; stderr: string }>((resolve) => {
-          const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'jobs', 'cli.js'), 'run', '--as-of', AS_OF], {
-            env: { PATH: process.env.PATH ?? '', ...env, SMTP_URL: smtp.url },
-            stdio: ['ignore', 'ignore', 'pipe'],
-          });
-          let stderr = '';
-          child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-          child.on('exit', (code) => resolve({ code, stderr }));
-        });
+      const spawnRun = async () => {
+        const spawned = spawnCli(['run', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url });
+        return { code: await spawned.exit, stderr: spawned.stderr() };
+      };
       const results = await Promise.all([spawnRun(), spawnRun()]);
       expect(results.map((r) => r.code).sort()).toEqual([0, 3]);
       expect(results.find((r) => r.code === 3)!.stderr).toMatch(/another run holds the lock/);

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import iconv from 'iconv-lite';
@@ -6,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/db/database.js';
 import { ImportRejected } from '../../src/errors.js';
 import { importDirectory, importFile, type ImportOptions, planDirectory } from '../../src/import/index.js';
-import { REPO_ROOT, runCli, SAMPLE_DIR } from '../helpers/cli.js';
+import { runCli, SAMPLE_DIR } from '../helpers/cli.js';
+import { spawnCli } from '../helpers/spawn-cli.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/engines.js';
 
 const options: ImportOptions = { now: () => new Date('2026-10-15T06:00:00Z'), progress: null };
@@ -128,16 +128,10 @@ describe.each(ENGINES)('import on %s', (engine) => {
   it('two imports of the same file at once (two processes): one imports it, the other finds it already imported', async () => {
     const revenue = file('revenue.csv', `partner_id,charge_date,amount,currency\n${Array.from({ length: 20_000 }, (_, n) => `P1,2026-01-05,${n},USD`).join('\n')}\n`);
     await store.close();
-    const importing = () =>
-      new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'jobs', 'cli.js'), 'import', 'revenue', revenue], {
-          env: { PATH: process.env.PATH ?? '', DATABASE_URL: temp.databaseUrl },
-          stdio: ['ignore', 'ignore', 'pipe'],
-        });
-        let stderr = '';
-        child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-        child.on('exit', (code) => resolve({ code, stderr }));
-      });
+    const importing = async () => {
+      const spawned = spawnCli(['import', 'revenue', revenue], { DATABASE_URL: temp.databaseUrl });
+      return { code: await spawned.exit, stderr: spawned.stderr() };
+    };
     const results = await Promise.all([importing(), importing()]);
     expect(results.map((r) => r.code)).toEqual([0, 0]);
     expect(results.filter((r) => /already imported/.test(r.stderr))).toHaveLength(1);

@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli, SAMPLE_DIR } from '../helpers/cli.js';
+import { runCli, SAMPLE_DIR } from '../helpers/cli.js';
+import { spawnCli } from '../helpers/spawn-cli.js';
 import { createTestDatabase, ENGINES } from '../helpers/engines.js';
 import { tempDir } from '../helpers/temp-store.js';
 
-const CLI = path.join(REPO_ROOT, 'dist', 'jobs', 'cli.js');
 
 interface Scheduler {
   child: ChildProcess;
@@ -15,20 +15,14 @@ interface Scheduler {
 }
 
 function startScheduler(env: Record<string, string>): Scheduler {
-  const child = spawn(process.execPath, [CLI, 'schedule'], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const spawned = spawnCli(['schedule'], env);
+  const child = spawned.child;
   const lines: Array<Record<string, unknown>> = [];
   const waiters: Array<() => void> = [];
-  let buffer = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-    buffer += chunk;
-    let newline: number;
-    while ((newline = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, newline);
-      buffer = buffer.slice(newline + 1);
-      // Not a terminal: every line must be one JSON object.
-      lines.push(JSON.parse(line) as Record<string, unknown>);
-      for (const wake of waiters.splice(0)) wake();
-    }
+  spawned.onLine((line) => {
+    // Not a terminal: every line must be one JSON object.
+    lines.push(JSON.parse(line) as Record<string, unknown>);
+    for (const wake of waiters.splice(0)) wake();
   });
   let stoppedAt = 0;
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; millis: number }>((resolve) =>
