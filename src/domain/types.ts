@@ -166,3 +166,16 @@ export interface RecordedCycle {
   reapplyEligibleOn: IsoDate | null;
   termEnd?: IsoDate;
 }
+
+/** An email as it is recorded and sent: the same message on every attempt. */
+export interface MailMessage {
+  /** The complete Message-ID header value, angle brackets included. */
+  messageId: string;
+  /** One mailbox: `address` or `Name <address>`. */
+  from: string;
+  to: string[];
+  cc: string[];
+  subject: string;
+  text: string;
+  html: string;
+}

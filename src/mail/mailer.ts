@@ -5,19 +5,10 @@ import { domainToASCII } from 'node:url';
 import nodemailer from 'nodemailer';
 import type { SendMailOptions } from 'nodemailer/lib/mailer';
 import { type Config, isEmail, redactUrl } from '../config/config.js';
+import type { MailMessage } from '../domain/types.js';
 import { UsageError } from '../errors.js';
 
-export interface OutgoingMessage {
-  /** The complete Message-ID header value, angle brackets included. */
-  messageId: string;
-  /** One mailbox: `address` or `Name <address>`. */
-  from: string;
-  to: string[];
-  cc: string[];
-  subject: string;
-  text: string;
-  html: string;
-}
+export type OutgoingMessage = MailMessage;
 
 export interface SendResult {
   /** Recipients the server refused while accepting the message for the others. */

@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { Store } from '../db/database.js';
 import type { Database, NoticeRow, SendableNotice } from '../db/schema.js';
-import type { IsoDate, Outcome } from '../domain/types.js';
+import type { IsoDate, MailMessage, Outcome } from '../domain/types.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -11,19 +11,12 @@ export type NoticeStatus = 'pending' | 'sent' | 'failed' | 'rejected' | 'abandon
 
 export const MAX_SEND_ATTEMPTS = 10;
 
-export interface NewNotice {
+export interface NewNotice extends MailMessage {
   runId: number;
   partnerId: string | null;
   audience: 'partner' | 'ops';
   kinds: Outcome[] | ['summary'];
-  messageId: string;
   locale: string;
-  from: string;
-  to: string[];
-  cc: string[];
-  subject: string;
-  text: string;
-  html: string;
   createdAt: string;
 }
 
