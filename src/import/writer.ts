@@ -1,4 +1,5 @@
-import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import { rawQuery } from '../db/raw-sql.js';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Store } from '../db/database.js';
 import type { Database } from '../db/schema.js';
@@ -51,12 +52,9 @@ const IMPORT_LOCK_KEY = '7338240117002026';
 /** Rows per INSERT statement: enough to amortise each call, few enough to stay under parameter limits. */
 const ROWS_PER_STATEMENT = 64;
 
-function insertSql(spec: TableSpec, rows: number, placeholder: (index: number) => string): string {
-  const width = spec.columns.length;
-  const tuples: string[] = [];
-  for (let r = 0; r < rows; r++) {
-    tuples.push(`(${spec.columns.map((_, c) => placeholder(r * width + c)).join(',')})`);
-  }
+function insertSql(spec: TableSpec, rows: number): string {
+  const tuple = `(${spec.columns.map(() => '?').join(',')})`;
+  const tuples = Array.from({ length: rows }, () => tuple);
   const conflict = spec.conflict
     ? ` ON CONFLICT (${spec.conflict.join(', ')})${spec.conflictWhere ? ` WHERE ${spec.conflictWhere}` : ''} DO UPDATE SET ${spec.columns
         .filter((column) => !spec.conflict!.includes(column))
@@ -85,14 +83,14 @@ class SqliteTx implements ImportTx {
   async insertRows(spec: TableSpec, values: readonly unknown[]): Promise<void> {
     const width = spec.columns.length;
     const rows = values.length / width;
-    const full = this.prepare(insertSql(spec, ROWS_PER_STATEMENT, () => '?'), `${spec.table}:${ROWS_PER_STATEMENT}`);
+    const full = this.prepare(insertSql(spec, ROWS_PER_STATEMENT), `${spec.table}:${ROWS_PER_STATEMENT}`);
     let row = 0;
     for (; row + ROWS_PER_STATEMENT <= rows; row += ROWS_PER_STATEMENT) {
       full.run(values.slice(row * width, (row + ROWS_PER_STATEMENT) * width));
     }
     if (row < rows) {
       const rest = rows - row;
-      this.prepare(insertSql(spec, rest, () => '?'), `${spec.table}:${rest}`).run(values.slice(row * width));
+      this.prepare(insertSql(spec, rest), `${spec.table}:${rest}`).run(values.slice(row * width));
     }
   }
 
@@ -128,12 +126,12 @@ class PostgresTx implements ImportTx {
   constructor(private readonly trx: Transaction<Database> | Kysely<Database>) {}
 
   async all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    const result = await this.trx.executeQuery<T>(CompiledQuery.raw(numbered(sql), params.map(pgValue)));
+    const result = await this.trx.executeQuery<T>(rawQuery('postgres', sql, params));
     return result.rows;
   }
 
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
-    const result = await this.trx.executeQuery(CompiledQuery.raw(numbered(sql), params.map(pgValue)));
+    const result = await this.trx.executeQuery(rawQuery('postgres', sql, params));
     return Number(result.numAffectedRows ?? 0n);
   }
 
@@ -147,8 +145,8 @@ class PostgresTx implements ImportTx {
     for (let i = 0; i < unique.length; i += perStatement) {
       const slice = unique.slice(i, i + perStatement);
       const params: unknown[] = [];
-      for (const row of slice) for (const value of row) params.push(pgValue(value));
-      await this.trx.executeQuery(CompiledQuery.raw(insertSql(spec, slice.length, (n) => `$${n + 1}`), params));
+      for (const row of slice) for (const value of row) params.push(value);
+      await this.trx.executeQuery(rawQuery('postgres', insertSql(spec, slice.length), params));
     }
   }
 
@@ -182,11 +180,3 @@ function lastOfEachKey(spec: TableSpec, rows: unknown[][]): unknown[][] {
   return keyless.length === 0 ? [...byKey.values()] : [...keyless, ...byKey.values()];
 }
 
-function numbered(sql: string): string {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-}
-
-function pgValue(value: unknown): unknown {
-  return typeof value === 'bigint' ? value.toString() : value;
-}

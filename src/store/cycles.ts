@@ -45,8 +45,6 @@ export async function loadPriorState(db: Db, cycle: CycleRef): Promise<PriorStat
 export interface RecordedDecision {
   decision: Decision;
   decisionId: number | null;
-  /** False when the same outcome and checks were already recorded, or the cycle was already final. */
-  changed: boolean;
   /** True when the partner should be told about this decision now (first final, first awaiting). */
   notify: boolean;
 }
@@ -63,7 +61,7 @@ export async function recordDecision(
 ): Promise<RecordedDecision> {
   const key = { partnerId: decision.partnerId, trigger: decision.trigger, cycle: decision.cycle };
   let row = await findCycle(trx, key);
-  if (row && Number(row.final) === 1) return { decision, decisionId: null, changed: false, notify: false };
+  if (row && Number(row.final) === 1) return { decision, decisionId: null, notify: false };
   if (!row) {
     await trx
       .insertInto('cycles')
@@ -85,7 +83,7 @@ export async function recordDecision(
       .select('fingerprint')
       .where('id', '=', row.last_decision_id)
       .executeTakeFirst();
-    if (last?.fingerprint === fingerprint) return { decision, decisionId: row.last_decision_id, changed: false, notify: false };
+    if (last?.fingerprint === fingerprint) return { decision, decisionId: row.last_decision_id, notify: false };
   }
   const inserted = await trx
     .insertInto('decisions')
@@ -121,7 +119,7 @@ export async function recordDecision(
     })
     .where('id', '=', row.id)
     .execute();
-  return { decision, decisionId, changed: true, notify: decision.final || firstAwaiting };
+  return { decision, decisionId, notify: decision.final || firstAwaiting };
 }
 
 export async function decisionsOfPartner(db: Db, partnerId: string): Promise<DecisionRow[]> {

@@ -13,7 +13,7 @@ import type {
 } from '../domain/types.js';
 import { fromMicro, toPlainString } from '../money/decimal.js';
 import type { Policy } from '../policy/policy.js';
-import { firstDayOf, lastDayOf, ttmWindow } from '../rules/months.js';
+import { ttmWindow } from '../rules/months.js';
 import { loadPriorState } from './cycles.js';
 
 /**

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import { rawQuery } from '../db/raw-sql.js';
 import type { Store } from '../db/database.js';
 import type { Database, NoticeRow, SendableNotice } from '../db/schema.js';
 import type { IsoDate, MailMessage, Outcome } from '../domain/types.js';
@@ -141,15 +142,11 @@ function sqliteBatchWriter(sqlite: BetterSqlite3.Database, toldOn: IsoDate): (ba
 }
 
 function postgresBatchWriter(db: Kysely<Database>, toldOn: IsoDate): (batch: SentNotice[]) => Promise<void> {
-  const raw = (text: string, params: unknown[]) => {
-    let n = 0;
-    return CompiledQuery.raw(text.replace(/\?/g, () => `$${++n}`), params);
-  };
   return (batch) =>
     db.transaction().execute(async (trx) => {
       for (const sent of batch) {
-        await trx.executeQuery(raw(RECORD_SENT, sentParams(sent)));
-        if (askedToRenew(sent.notice)) await trx.executeQuery(raw(STAMP_TOLD, [toldOn, sent.notice.id]));
+        await trx.executeQuery(rawQuery('postgres', RECORD_SENT, sentParams(sent)));
+        if (askedToRenew(sent.notice)) await trx.executeQuery(rawQuery('postgres', STAMP_TOLD, [toldOn, sent.notice.id]));
       }
     });
 }

@@ -4,7 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SAMPLE_DIR } from '../helpers/cli.js';
 import { spawnCli } from '../helpers/spawn-cli.js';
-import { type FaultySmtpServer, startFaultySmtpServer } from '../helpers/faulty-smtp.js';
+import { startFaultySmtpServer } from '../helpers/faulty-smtp.js';
 import { tempDir } from '../helpers/temp-store.js';
 
 /**

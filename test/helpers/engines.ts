@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CompiledQuery } from 'kysely';
 import pg from 'pg';
 import { openStore, type Store } from '../../src/db/database.js';
+import { rawQuery } from '../../src/db/raw-sql.js';
 
 export type Engine = Store['engine'];
 
@@ -72,8 +72,7 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
     query: async <T>(sqlText: string, params: readonly unknown[] = []) => {
       queryStore ??= open();
       const store = await queryStore;
-      const text = engine === 'postgres' ? numberPlaceholders(sqlText) : sqlText;
-      const result = await store.db.executeQuery<T>(CompiledQuery.raw(text, [...params]));
+      const result = await store.db.executeQuery<T>(rawQuery(engine, sqlText, params));
       return [...result.rows];
     },
     cleanup: async () => {
@@ -111,7 +110,3 @@ async function onServer(statement: string): Promise<void> {
   }
 }
 
-function numberPlaceholders(sqlText: string): string {
-  let n = 0;
-  return sqlText.replace(/\?/g, () => `$${++n}`);
-}
