@@ -78,6 +78,12 @@ describe('SIGKILL at every stage, then a restart', () => {
   const runToEnd = async (env: Record<string, string>) => spawnCli(['run', '--as-of', AS_OF, '--json'], env).exit;
 
   let reference: Outcomes;
+  let undisturbedImportMs: number | undefined;
+  const timeImport = async (folder: string, database: string) => {
+    const started = Date.now();
+    expect(await spawnCli(['import', folder], { DATABASE_URL: database }).exit).toBe(0);
+    return Date.now() - started;
+  };
 
   it('an undisturbed run gives the reference outcomes', async () => {
     const { temp, smtp, env } = await setUp();
@@ -107,8 +113,11 @@ describe('SIGKILL at every stage, then a restart', () => {
             const lines = ['transaction_id,partner_id,charge_date,amount,currency'];
             for (let n = 0; n < 200_000; n++) lines.push(`BULK-${n},9990001,2026-0${(n % 9) + 1}-15,${n % 997}.25,USD`);
             writeFileSync(path.join(folder, 'revenue-bulk.csv'), `${lines.join('\n')}\n`);
+            undisturbedImportMs ??= await timeImport(folder, path.join(temp.dir, 'timing.sqlite'));
             const importing = spawnCli(['import', folder], env);
-            setTimeout(() => importing.child.kill('SIGKILL'), 500 + round * 300);
+            // Killed at 30%, 50% or 70% of the time an undisturbed import of the same folder takes
+            // here, so that a faster or slower machine still lands inside its one transaction.
+            setTimeout(() => importing.child.kill('SIGKILL'), undisturbedImportMs * [0.3, 0.5, 0.7][round]!);
             expect(await importing.exit).toBeNull();
             expect(existsSync(env.DATABASE_URL)).toBe(true);
             const counts = readDb(env.DATABASE_URL, (db) => ({
