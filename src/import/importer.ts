@@ -358,8 +358,14 @@ class RevenueTotals {
 
   async flush(tx: ImportTx, file: string): Promise<void> {
     const values: unknown[] = [];
-    for (const [partnerId, groups] of this.byPartner) {
-      for (const [key, group] of groups) {
+    // Written in the table's key order (partner, month, currency): each row lands next to the one
+    // before it, instead of at a random place in the tree, which makes the write several times faster.
+    const rank = rankOf(this.currencies);
+    const byRank = (key: number) => Math.floor(key / 10_000) * 10_000 + rank[key % 10_000]!;
+    for (const partnerId of [...this.byPartner.keys()].sort()) {
+      const groups = this.byPartner.get(partnerId)!;
+      for (const key of [...groups.keys()].sort((a, b) => byRank(a) - byRank(b))) {
+        const group = groups.get(key)!;
         const yearMonth = Math.floor(key / 10_000);
         const month = `${String(Math.floor(yearMonth / 100)).padStart(4, '0')}-${String(yearMonth % 100).padStart(2, '0')}`;
         const currency = this.currencies[key % 10_000]!;
@@ -388,6 +394,13 @@ class RevenueTotals {
 }
 
 const INT64_MAX = 2n ** 63n - 1n;
+
+/** The place of each value (by index) in their sorted order. */
+function rankOf(values: string[]): number[] {
+  const rank: number[] = [];
+  [...values.keys()].sort((a, b) => (values[a]! < values[b]! ? -1 : 1)).forEach((index, place) => (rank[index] = place));
+  return rank;
+}
 
 /** A month's revenue too large to keep exact in 64-bit micro-units (about 9.2 trillion of a currency). */
 function totalTooLarge(file: string, partnerId: string, month: string, currency: string): ImportRejected {

@@ -1,5 +1,7 @@
+import { Migrator } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../../src/db/database.js';
+import { migrations } from '../../src/db/migrations/index.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/engines.js';
 
 const TABLES = [
@@ -19,6 +21,11 @@ const TABLES_SQL = {
   sqlite: "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%' order by name",
   postgres:
     "select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name not like 'kysely_%' order by table_name",
+} as const;
+
+const INDEXES_SQL = {
+  sqlite: "select name from sqlite_master where type = 'index' and tbl_name = ? and name not like 'sqlite_%' order by name",
+  postgres: "select indexname as name from pg_indexes where schemaname = 'public' and tablename = ? and indexname not like '%_pk' order by indexname",
 } as const;
 
 describe.each(ENGINES)('migrations on %s', (engine) => {
@@ -51,6 +58,21 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
     expect(types.get('revenue_totals.amount_micro')).toBe('bigint');
     const floating = [...types].filter(([, type]) => /real|double|float/.test(type));
     expect(floating).toEqual([]);
+  });
+
+  it('upgrades a database made by the first release without touching its revenue totals', async () => {
+    temp = await createTestDatabase(engine);
+    const store = await temp.openStore();
+    await temp.query("insert into revenue_totals (partner_id, month, currency, amount_micro, lines) values ('4010001', '2026-09', 'JPY', 1500000000, 3)");
+    // Back to the schema the first release left behind, then forward again as an upgrade would.
+    const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } });
+    const down = await migrator.migrateTo('0001-initial');
+    expect(down.error).toBeUndefined();
+    expect((await temp.query<{ name: string }>(INDEXES_SQL[engine], ['revenue_totals'])).map((row) => row.name)).toEqual(['revenue_totals_month']);
+    expect(await migrateToLatest(store.db)).toEqual(['0002-totals-without-month-index']);
+    expect(await temp.query(INDEXES_SQL[engine], ['revenue_totals'])).toEqual([]);
+    const [total] = await temp.query<{ amount: string; lines: string }>('select cast(amount_micro as text) as amount, cast(lines as text) as lines from revenue_totals');
+    expect(total).toEqual({ amount: '1500000000', lines: '3' });
   });
 
   it.runIf(engine === 'sqlite')('opens SQLite in WAL mode', async () => {
