@@ -7,7 +7,7 @@ import pg from 'pg';
 import { generate } from './generate.js';
 
 /**
- * `npm run bench [-- --revenue-lines N --partners N --only import,run,smtp,pg --pg URL]`
+ * `npm run bench [-- --revenue-lines N --partners N --only import,run,smtp,pg --pg URL --rounds N]`
  *
  * Generates a realistic data set under bench/out (kept between runs), then measures, each task in a
  * process of its own and every baseline in the same run as what it is compared with:
@@ -26,6 +26,7 @@ const { values } = parseArgs({
     only: { type: 'string', default: 'import,run,smtp,pg' },
     'as-of': { type: 'string', default: '2026-10-15' },
     messages: { type: 'string', default: '2000' },
+    rounds: { type: 'string', default: '3' },
     pg: { type: 'string', default: process.env.TEST_DATABASE_URL ?? '' },
     out: { type: 'string', default: path.join(root, 'bench', 'out') },
     regenerate: { type: 'boolean', default: false },
@@ -52,6 +53,7 @@ function runTask(...args: string[]): TaskResult {
   return JSON.parse(output.trim().split('\n').pop()!) as TaskResult;
 }
 const rate = (r: TaskResult, millis = r.millis) => (r.rows / millis) * 1000;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 function table(title: string, header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -83,20 +85,42 @@ if (only.has('import')) {
   const rows: string[][] = [];
   for (const format of formats) {
     const file = revenueFile(format);
-    const parsed = runTask('parse', file);
-    const imported = runTask('import', freshSqlite(`import-${format}.sqlite`), file, format, partnersFile);
-    if (imported.skipped !== 0) throw new Error(`${String(imported.skipped)} lines of ${file} matched no partner: the data set is inconsistent`);
-    if (format === 'canonical') sqliteCanonicalRate = rate(imported);
+    // Rounds alternate which of the two goes first; each round's ratio compares the two under the
+    // same conditions, and the median of those ratios is the figure (this machine's speed drifts).
+    const rounds: Array<{ parsed: TaskResult; imported: TaskResult }> = [];
+    for (let round = 0; round < Number(values.rounds); round++) {
+      const parse = () => runTask('parse', file);
+      const load = () => runTask('import', freshSqlite(`import-${format}.sqlite`), file, format, partnersFile);
+      let parsed: TaskResult;
+      let imported: TaskResult;
+      if (round % 2 === 0) {
+        parsed = parse();
+        imported = load();
+      } else {
+        imported = load();
+        parsed = parse();
+      }
+      if (imported.skipped !== 0) throw new Error(`${String(imported.skipped)} lines of ${file} matched no partner: the data set is inconsistent`);
+      rounds.push({ parsed, imported });
+    }
+    const ratios = rounds.map((r) => rate(r.imported) / rate(r.parsed));
+    const importRate = median(rounds.map((r) => rate(r.imported)));
+    if (format === 'canonical') sqliteCanonicalRate = importRate;
     rows.push([
       `${format} (${fmt(statSync(file).size / 2 ** 20)} MiB)`,
-      fmt(parsed.rows),
-      fmt(rate(parsed)),
-      fmt(rate(imported)),
-      (rate(imported) / rate(parsed)).toFixed(2),
-      `${parsed.maxRssMiB} / ${imported.maxRssMiB}`,
+      fmt(rounds[0]!.parsed.rows),
+      fmt(median(rounds.map((r) => rate(r.parsed)))),
+      fmt(importRate),
+      median(ratios).toFixed(2),
+      ratios.map((r) => r.toFixed(2)).join(', '),
+      `${Math.max(...rounds.map((r) => r.parsed.maxRssMiB))} / ${Math.max(...rounds.map((r) => r.imported.maxRssMiB))}`,
     ]);
   }
-  table('Revenue import into SQLite', ['revenue file', 'lines', 'csv-parse only, rows/s', 'import, rows/s', 'import / parse', 'peak MiB parse / import'], rows);
+  table(
+    `Revenue import into SQLite (${values.rounds} rounds in alternating order; medians)`,
+    ['revenue file', 'lines', 'csv-parse only, rows/s', 'import, rows/s', 'import / parse', 'each round', 'peak MiB parse / import (highest)'],
+    rows,
+  );
 }
 
 if (only.has('run')) {
@@ -136,7 +160,6 @@ if (only.has('smtp')) {
     const rounds = result.rounds as Array<{ ours: { millis: number }; bare: { millis: number } }>;
     // Each round pairs the two under the same conditions; the median of their ratios is the figure.
     const ratios = rounds.map((r) => r.bare.millis / r.ours.millis);
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     table(
       `Notices over SMTP to a loopback server (5 pooled connections; both warmed up, then ${rounds.length} rounds in alternating order)`,
       ['messages per round', 'csp-reeval, msgs/s (median)', 'bare nodemailer pool, msgs/s (median)', 'csp-reeval / bare (median of rounds)', 'each round'],

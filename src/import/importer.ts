@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Store } from '../db/database.js';
 import { ImportRejected, type RowProblem, UsageError } from '../errors.js';
 import { type Encoding, type EncodingChoice, sha256OfFile } from './csv-source.js';
-import { type ImportKind, type KindSpec, PARTNERS, type RevenueFormat, specFor, type TableSpec } from './kinds.js';
+import { type ImportKind, type KindSpec, PARTNERS, REVENUE, type RevenueFormat, specFor, type TableSpec } from './kinds.js';
 import { readFileRows } from './read-source.js';
 import { LISTED_PROBLEMS, type LineProblem } from './row-reader.js';
 import { createProgress } from './progress.js';
@@ -238,6 +238,7 @@ async function startJob(tx: ImportTx, spec: KindSpec, summary: ImportSummary, pr
       if (problems.total > 0 || lines.length === 0) return;
       if (hooks.accept) [values, lines] = keepAccepted(values, lines, width, hooks.accept);
       if (lines.length === 0) return;
+      hooks.observe?.(values, lines.length);
       await hooks.beforeWrite?.();
       await tx.insertRows(spec.target, values);
       written += lines.length;
@@ -289,6 +290,8 @@ function keepAccepted(
 interface KindHooks {
   /** False drops the row at `offset` (counted by the hook); may rewrite its values in place. */
   accept?(values: unknown[], offset: number, line: number): boolean;
+  /** Sees every row about to be written, `rows` of them one after another, in one call per batch. */
+  observe?(values: unknown[], rows: number): void;
   beforeWrite?(): Promise<void>;
   afterWrite?(values: unknown[], lines: number[]): Promise<void>;
   beforeFinish?(): Promise<void>;
@@ -301,12 +304,12 @@ async function hooksFor(tx: ImportTx, spec: KindSpec, batchId: number, summary: 
   if (spec.kind !== 'revenue') return {};
   const totals = new RevenueTotals();
   const source = spec.format === 'partner-center' ? await partnerCenterHooks(tx, batchId, summary) : await revenueHooks(tx, summary);
+  const width = spec.target.columns.length;
   return {
     ...source,
-    accept(values, offset, line) {
-      if (source.accept && !source.accept(values, offset, line)) return false;
-      totals.add(values, offset);
-      return true;
+    observe(values, rows) {
+      source.observe?.(values, rows);
+      totals.addRows(values, rows, width);
     },
     beforeFinish: () => totals.flush(tx, summary.file),
   };
@@ -329,31 +332,39 @@ class RevenueTotals {
   private readonly currencies: string[] = [];
   private readonly currencyIndex = new Map<string, number>();
 
-  add(values: unknown[], offset: number): void {
-    const partnerId = values[offset] as string;
-    const date = values[offset + 1] as string;
-    const amount = values[offset + 2] as number | bigint;
-    let groups = this.byPartner.get(partnerId);
-    if (!groups) {
-      groups = new Map();
-      this.byPartner.set(partnerId, groups);
+  /** Adds `rows` rows of `width` values each; partner id, date, amount and currency come first. This runs for every line. */
+  addRows(values: unknown[], rows: number, width: number): void {
+    let partnerId: string | null = null;
+    let groups: Map<number, { small: number; big: bigint; lines: number }> | undefined;
+    for (let offset = 0; offset < rows * width; offset += width) {
+      // Lines of one partner often come together: its groups are looked up once for the run of them.
+      if (values[offset] !== partnerId) {
+        partnerId = values[offset] as string;
+        groups = this.byPartner.get(partnerId);
+        if (!groups) {
+          groups = new Map();
+          this.byPartner.set(partnerId, groups);
+        }
+      }
+      const date = values[offset + 1] as string;
+      const amount = values[offset + 2] as number | bigint;
+      const currency = values[offset + 3] as string;
+      let index = this.currencyIndex.get(currency);
+      if (index === undefined) {
+        index = this.currencies.push(currency) - 1;
+        this.currencyIndex.set(currency, index);
+      }
+      // A number, not a string, as the key of month and currency: YYYYMM * 10,000 + the currency's index.
+      const key = (digits(date, 0, 4) * 100 + digits(date, 5, 2)) * 10_000 + index;
+      let group = groups!.get(key);
+      if (!group) {
+        group = { small: 0, big: 0n, lines: 0 };
+        groups!.set(key, group);
+      }
+      group.lines++;
+      if (typeof amount === 'number' && Math.abs(group.small + amount) <= Number.MAX_SAFE_INTEGER) group.small += amount;
+      else group.big += BigInt(amount);
     }
-    // A number, not a string, as the key of month and currency: this runs for every imported line.
-    const currency = values[offset + 3] as string;
-    let index = this.currencyIndex.get(currency);
-    if (index === undefined) {
-      index = this.currencies.push(currency) - 1;
-      this.currencyIndex.set(currency, index);
-    }
-    const key = (Number(date.slice(0, 4)) * 100 + Number(date.slice(5, 7))) * 10_000 + index;
-    let group = groups.get(key);
-    if (!group) {
-      group = { small: 0, big: 0n, lines: 0 };
-      groups.set(key, group);
-    }
-    group.lines++;
-    if (typeof amount === 'number' && Math.abs(group.small + amount) <= Number.MAX_SAFE_INTEGER) group.small += amount;
-    else group.big += BigInt(amount);
   }
 
   async flush(tx: ImportTx, file: string): Promise<void> {
@@ -395,6 +406,13 @@ class RevenueTotals {
 
 const INT64_MAX = 2n ** 63n - 1n;
 
+/** The number written by the `length` ASCII digits of `text` from `start` (a checked ISO date's). */
+function digits(text: string, start: number, length: number): number {
+  let value = 0;
+  for (let i = start; i < start + length; i++) value = value * 10 + text.charCodeAt(i) - 48;
+  return value;
+}
+
 /** The place of each value (by index) in their sorted order. */
 function rankOf(values: string[]): number[] {
   const rank: number[] = [];
@@ -420,10 +438,12 @@ async function revenueHooks(tx: ImportTx, summary: ImportSummary): Promise<KindH
   const known = new Set((await tx.all<{ partner_id: string }>('SELECT partner_id FROM partners')).map((row) => row.partner_id));
   const unknown = new Set<string>();
   return {
-    accept(values, offset) {
-      const partnerId = values[offset] as string;
-      if (!known.has(partnerId) && unknown.size < 1000) unknown.add(partnerId);
-      return true;
+    observe(values, rows) {
+      const width = REVENUE.target.columns.length;
+      for (let offset = 0; offset < rows * width && unknown.size < 1000; offset += width) {
+        const partnerId = values[offset] as string;
+        if (!known.has(partnerId)) unknown.add(partnerId);
+      }
     },
     async afterWrite() {
       summary.warnings = unknown.size === 0 ? [] : [`${unknown.size} partner id(s) are not in the partners file: ${[...unknown].slice(0, 10).join(', ')}${unknown.size > 10 ? ', …' : ''}`];

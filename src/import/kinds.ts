@@ -67,17 +67,44 @@ const AMOUNT_MAX_WHOLE = 999_999_999_999n;
 
 /** Integer micro-units: a JS number when it is exactly representable, a BigInt otherwise. */
 function amountMicro(value: string): number | bigint {
-  // The common case, at most nine whole digits and six decimals, in exact integer arithmetic on
-  // numbers (15 digits are below 2^53); anything else through the BigInt path and its messages.
-  const plain = PLAIN_AMOUNT.exec(value);
-  if (plain) {
-    const micro = Number(plain[2]! + (plain[3] ?? '').padEnd(AMOUNT_PLACES, '0'));
-    return plain[1] === '-' && micro !== 0 ? -micro : micro;
-  }
+  const plain = plainAmountMicro(value);
+  if (plain !== undefined) return plain;
   const micro = field.scaledDecimal(value, AMOUNT_PLACES, AMOUNT_MAX_WHOLE);
   return micro >= BigInt(Number.MIN_SAFE_INTEGER) && micro <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(micro) : micro;
 }
-const PLAIN_AMOUNT = /^(-?)(\d{1,9})(?:\.(\d{1,6}))?$/;
+
+/**
+ * The common case, `-?` then one to nine digits, then optionally `.` and one to six: read digit by
+ * digit in exact integer arithmetic (at most 15 digits, below 2^53), for it runs once per revenue
+ * line. Anything else is undefined, and goes through the BigInt path and its messages.
+ */
+function plainAmountMicro(value: string): number | undefined {
+  const length = value.length;
+  const negative = value.charCodeAt(0) === 45;
+  let i = negative ? 1 : 0;
+  let whole = 0;
+  const wholeStart = i;
+  for (; i < length; i++) {
+    const digit = value.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) break;
+    whole = whole * 10 + digit;
+  }
+  if (i === wholeStart || i - wholeStart > 9) return undefined;
+  let fraction = 0;
+  let places = 0;
+  if (i < length) {
+    if (value.charCodeAt(i) !== 46) return undefined;
+    for (i++; i < length; i++, places++) {
+      const digit = value.charCodeAt(i) - 48;
+      if (digit < 0 || digit > 9) return undefined;
+      fraction = fraction * 10 + digit;
+    }
+    if (places === 0 || places > AMOUNT_PLACES) return undefined;
+  }
+  const micro = whole * 1_000_000 + fraction * 10 ** (AMOUNT_PLACES - places);
+  // `-0` and `-0.00` are zero, not a negative credit.
+  return negative && micro !== 0 ? -micro : micro;
+}
 
 const partnerId = (value: string) => field.text(value, 64);
 // Parsers are made once here, not per row: the revenue files have millions of rows.
