@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { generate } from './generate.js';
+import { inTurn } from './rounds.js';
 
 /**
  * `npm run bench [-- --revenue-lines N --partners N --only import,run,smtp,pg --pg URL --rounds N]`
@@ -89,17 +90,11 @@ if (only.has('import')) {
     // same conditions, and the median of those ratios is the figure (this machine's speed drifts).
     const rounds: Array<{ parsed: TaskResult; imported: TaskResult }> = [];
     for (let round = 0; round < Number(values.rounds); round++) {
-      const parse = () => runTask('parse', file);
-      const load = () => runTask('import', freshSqlite(`import-${format}.sqlite`), file, format, partnersFile);
-      let parsed: TaskResult;
-      let imported: TaskResult;
-      if (round % 2 === 0) {
-        parsed = parse();
-        imported = load();
-      } else {
-        imported = load();
-        parsed = parse();
-      }
+      const [parsed, imported] = await inTurn(
+        round,
+        () => runTask('parse', file),
+        () => runTask('import', freshSqlite(`import-${format}.sqlite`), file, format, partnersFile),
+      );
       if (imported.skipped !== 0) throw new Error(`${String(imported.skipped)} lines of ${file} matched no partner: the data set is inconsistent`);
       rounds.push({ parsed, imported });
     }

@@ -13,6 +13,7 @@ import { loadTemplates, renderPartnerNotice } from '../src/mail/render.js';
 import { loadPolicy } from '../src/policy/policy.js';
 import { runReevaluation, type RunProfile } from '../src/run/run.js';
 import { insertNotice } from '../src/store/notices.js';
+import { inTurn } from './rounds.js';
 
 /**
  * One measured task in a process of its own, so that its peak memory is its own. Prints one JSON
@@ -126,19 +127,16 @@ if (task === 'parse') {
   };
   // Both sides warmed up first, so that neither is measured while the JIT is still compiling the
   // code they share; then rounds in alternating order, so that neither always goes first.
-  const warm = await seedNotices(store, SMTP_WARM_UP, (seeded += SMTP_WARM_UP) - SMTP_WARM_UP);
+  const warm = await seedNotices(store, SMTP_WARM_UP, seeded);
+  seeded += SMTP_WARM_UP;
   await deliver(warm.length);
   await bare(warm, 'warm');
   const rounds: Array<{ ours: { millis: number; cpuMs: number }; bare: { millis: number; cpuMs: number } }> = [];
   for (let round = 0; round < SMTP_ROUNDS; round++) {
-    const messages = await seedNotices(store, count, (seeded += count) - count);
-    if (round % 2 === 0) {
-      const ours = await deliver(count);
-      rounds.push({ ours, bare: await bare(messages, `bare${round}`) });
-    } else {
-      const other = await bare(messages.slice(), `bare${round}`);
-      rounds.push({ ours: await deliver(count), bare: other });
-    }
+    const messages = await seedNotices(store, count, seeded);
+    seeded += count;
+    const [ours, other] = await inTurn(round, () => deliver(count), () => bare(messages, `bare${round}`));
+    rounds.push({ ours, bare: other });
   }
   await deps.mailer.close();
   await store.close();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Store } from '../db/database.js';
 import { ImportRejected, type RowProblem, UsageError } from '../errors.js';
 import { type Encoding, type EncodingChoice, sha256OfFile } from './csv-source.js';
-import { type ImportKind, type KindSpec, PARTNERS, REVENUE, type RevenueFormat, specFor, type TableSpec } from './kinds.js';
+import { type ImportKind, type KindSpec, PARTNERS, type RevenueFormat, specFor, type TableSpec } from './kinds.js';
 import { readFileRows } from './read-source.js';
 import { LISTED_PROBLEMS, type LineProblem } from './row-reader.js';
 import { createProgress } from './progress.js';
@@ -238,7 +238,7 @@ async function startJob(tx: ImportTx, spec: KindSpec, summary: ImportSummary, pr
       if (problems.total > 0 || lines.length === 0) return;
       if (hooks.accept) [values, lines] = keepAccepted(values, lines, width, hooks.accept);
       if (lines.length === 0) return;
-      hooks.observe?.(values, lines.length);
+      hooks.observe?.(values, lines.length, width);
       await hooks.beforeWrite?.();
       await tx.insertRows(spec.target, values);
       written += lines.length;
@@ -290,8 +290,8 @@ function keepAccepted(
 interface KindHooks {
   /** False drops the row at `offset` (counted by the hook); may rewrite its values in place. */
   accept?(values: unknown[], offset: number, line: number): boolean;
-  /** Sees every row about to be written, `rows` of them one after another, in one call per batch. */
-  observe?(values: unknown[], rows: number): void;
+  /** Sees every row about to be written, `rows` rows of `width` values, in one call per batch. */
+  observe?(values: unknown[], rows: number, width: number): void;
   beforeWrite?(): Promise<void>;
   afterWrite?(values: unknown[], lines: number[]): Promise<void>;
   beforeFinish?(): Promise<void>;
@@ -304,11 +304,10 @@ async function hooksFor(tx: ImportTx, spec: KindSpec, batchId: number, summary: 
   if (spec.kind !== 'revenue') return {};
   const totals = new RevenueTotals();
   const source = spec.format === 'partner-center' ? await partnerCenterHooks(tx, batchId, summary) : await revenueHooks(tx, summary);
-  const width = spec.target.columns.length;
   return {
     ...source,
-    observe(values, rows) {
-      source.observe?.(values, rows);
+    observe(values, rows, width) {
+      source.observe?.(values, rows, width);
       totals.addRows(values, rows, width);
     },
     beforeFinish: () => totals.flush(tx, summary.file),
@@ -441,8 +440,7 @@ async function revenueHooks(tx: ImportTx, summary: ImportSummary): Promise<KindH
   const known = new Set((await tx.all<{ partner_id: string }>('SELECT partner_id FROM partners')).map((row) => row.partner_id));
   const unknown = new Set<string>();
   return {
-    observe(values, rows) {
-      const width = REVENUE.target.columns.length;
+    observe(values, rows, width) {
       for (let offset = 0; offset < rows * width && unknown.size < 1000; offset += width) {
         const partnerId = values[offset] as string;
         if (!known.has(partnerId)) unknown.add(partnerId);
