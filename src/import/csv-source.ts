@@ -128,17 +128,17 @@ async function* readRecords(
   /** The line the current chunk starts on, and whether the chunk before ended in a CR (its LF may open this one). */
   let chunkLine = 1;
   let afterCr = false;
-  const lineAt = (prefix: string) => chunkLine + lineBreaksIn(prefix, afterCr);
+  const lineAt = (prefix: Buffer | string) => chunkLine + lineBreaksIn(prefix, afterCr);
   for await (const raw of createReadStream(file, { highWaterMark: CHUNK_BYTES })) {
     const chunk = raw as Buffer;
     bytesRead += chunk.length;
     const nul = chunk.indexOf(0);
     if (nul >= 0) {
-      throw new CsvSyntaxError(lineAt(chunk.toString('latin1', 0, nul)), 'the file contains a NUL byte: it is not a text CSV file (UTF-16 is not supported; save it as UTF-8)');
+      throw new CsvSyntaxError(lineAt(chunk.subarray(0, nul)), 'the file contains a NUL byte: it is not a text CSV file (UTF-16 is not supported; save it as UTF-8)');
     }
     if (decoder) {
       const utf8At = utf8Lines?.scan(chunk, false) ?? null;
-      if (utf8At !== null) throw mixedEncodingError(utf8At > 0 ? lineAt(chunk.toString('latin1', 0, utf8At)) : chunkLine);
+      if (utf8At !== null) throw mixedEncodingError(utf8At > 0 ? lineAt(chunk.subarray(0, utf8At)) : chunkLine);
       const text = decoder.write(chunk);
       const bad = text.indexOf('\ufffd');
       if (bad >= 0) throw encodingError(lineAt(text.slice(0, bad)), 'Shift_JIS');
@@ -154,7 +154,7 @@ async function* readRecords(
       carry = Buffer.from(joined.subarray(usable));
       feed(body, false);
     }
-    chunkLine = lineAt(chunk.toString('latin1'));
+    chunkLine = lineAt(chunk);
     afterCr = chunk[chunk.length - 1] === CR;
     onBytes?.(bytesRead);
     if (batch.length > 0) {
@@ -177,14 +177,17 @@ const CR = 0x0d;
 const LF = 0x0a;
 
 /**
- * Line breaks in `text`, CRLF, CR and LF counting one each, as an editor shows them; `afterCr`
- * when the text before it ended in a CR, so that an LF opening this text completes that CRLF.
- * Bytes are counted as latin1 text: CR and LF are single bytes in UTF-8 and Shift_JIS alike.
+ * Line breaks in `bytes`, CRLF, CR and LF counting one each, as an editor shows them; `afterCr`
+ * when the bytes before them ended in a CR, so that an LF opening these completes that CRLF.
+ * CR and LF are single bytes in UTF-8 and Shift_JIS alike, never part of another character, so
+ * the file's own bytes are counted (text is counted through its UTF-8 bytes): turning every chunk
+ * into a string first would cost more than a tenth of parsing it.
  */
-function lineBreaksIn(text: string, afterCr = false): number {
-  let count = afterCr && text.charCodeAt(0) === LF ? -1 : 0;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) count++;
-  for (let i = text.indexOf('\r'); i >= 0; i = text.indexOf('\r', i + 1)) if (text.charCodeAt(i + 1) !== LF) count++;
+function lineBreaksIn(bytes: Buffer | string, afterCr = false): number {
+  const b = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
+  let count = afterCr && b[0] === LF ? -1 : 0;
+  for (let i = b.indexOf(LF); i >= 0; i = b.indexOf(LF, i + 1)) count++;
+  for (let i = b.indexOf(CR); i >= 0; i = b.indexOf(CR, i + 1)) if (b[i + 1] !== LF) count++;
   return count;
 }
 
