@@ -34,11 +34,16 @@ export async function openStore(database: Config['database']): Promise<Store> {
   return store;
 }
 
+const PAGE_SIZE = 16_384;
+
 function openSqlite(file: string, busyTimeoutMs: number): Store {
   mkdirSync(path.dirname(file), { recursive: true });
   let sqlite: BetterSqlite3.Database;
   try {
     sqlite = new BetterSqlite3(file, { timeout: busyTimeoutMs });
+    // Set before the first table is created, and kept by the file after (a no-op on an existing
+    // one): 16 KiB pages make the import of millions of lines write a quarter as many pages.
+    sqlite.pragma(`page_size = ${PAGE_SIZE}`);
     sqlite.pragma('journal_mode = WAL');
   } catch (error) {
     // Locked by another process is not bad input: the entry point reports it as such (exit 3).

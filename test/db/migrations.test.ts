@@ -1,6 +1,8 @@
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { Migrator } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrateToLatest } from '../../src/db/database.js';
+import { migrateToLatest, openStore } from '../../src/db/database.js';
 import { migrations } from '../../src/db/migrations/index.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/engines.js';
 
@@ -79,5 +81,23 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
     temp = await createTestDatabase(engine);
     const store = await temp.openStore();
     expect(store.sqlite!.pragma('journal_mode', { simple: true })).toBe('wal');
+  });
+
+  it.runIf(engine === 'sqlite')('makes a new SQLite file with 16 KiB pages, and opens one with 4 KiB pages as it is', async () => {
+    temp = await createTestDatabase(engine);
+    const store = await temp.openStore();
+    expect(store.sqlite!.pragma('page_size', { simple: true })).toBe(16_384);
+    await store.close();
+
+    const older = path.join(temp.dir, 'older.sqlite');
+    const made = new BetterSqlite3(older);
+    made.pragma('journal_mode = WAL');
+    made.exec('create table kept (n integer)');
+    made.exec('insert into kept values (7)');
+    made.close();
+    const reopened = await openStore({ kind: 'sqlite', file: older });
+    expect(reopened.sqlite!.pragma('page_size', { simple: true })).toBe(4096);
+    expect(reopened.sqlite!.prepare('select n from kept').pluck().get()).toBe(7);
+    await reopened.close();
   });
 });
