@@ -303,14 +303,17 @@ async function hooksFor(tx: ImportTx, spec: KindSpec, batchId: number, summary: 
   if (spec.kind === 'partners') return partnerHooks(tx, problems);
   if (spec.kind !== 'revenue') return {};
   const totals = new RevenueTotals();
-  const source = spec.format === 'partner-center' ? await partnerCenterHooks(tx, batchId, summary) : await revenueHooks(tx, summary);
+  const source = spec.format === 'partner-center' ? await partnerCenterHooks(tx, batchId, summary) : await revenueHooks(tx, summary, totals);
   return {
     ...source,
     observe(values, rows, width) {
       source.observe?.(values, rows, width);
       totals.addRows(values, rows, width);
     },
-    beforeFinish: () => totals.flush(tx, summary.file),
+    async beforeFinish() {
+      await source.beforeFinish?.();
+      await totals.flush(tx, summary.file);
+    },
   };
 }
 
@@ -365,6 +368,11 @@ class RevenueTotals {
       if (typeof amount === 'number' && Math.abs(group.small + amount) <= Number.MAX_SAFE_INTEGER) group.small += amount;
       else group.big += BigInt(amount);
     }
+  }
+
+  /** The partners summed so far, in the order they first came. */
+  partnerIds(): IterableIterator<string> {
+    return this.byPartner.keys();
   }
 
   async flush(tx: ImportTx, file: string): Promise<void> {
@@ -435,19 +443,16 @@ function totalTooLarge(file: string, partnerId: string, month: string, currency:
   ], 1);
 }
 
-/** Canonical revenue: rows for partners not (yet) imported are kept, and counted in a warning. */
-async function revenueHooks(tx: ImportTx, summary: ImportSummary): Promise<KindHooks> {
+/**
+ * Canonical revenue: rows for partners not (yet) imported are kept, and counted in a warning. The
+ * partners are checked once each, from the sums, at the end, rather than once per line.
+ */
+async function revenueHooks(tx: ImportTx, summary: ImportSummary, totals: RevenueTotals): Promise<KindHooks> {
   const known = new Set((await tx.all<{ partner_id: string }>('SELECT partner_id FROM partners')).map((row) => row.partner_id));
-  const unknown = new Set<string>();
   return {
-    observe(values, rows, width) {
-      for (let offset = 0; offset < rows * width && unknown.size < 1000; offset += width) {
-        const partnerId = values[offset] as string;
-        if (!known.has(partnerId)) unknown.add(partnerId);
-      }
-    },
-    async afterWrite() {
-      summary.warnings = unknown.size === 0 ? [] : [`${unknown.size} partner id(s) are not in the partners file: ${[...unknown].slice(0, 10).join(', ')}${unknown.size > 10 ? ', …' : ''}`];
+    async beforeFinish() {
+      const unknown = [...totals.partnerIds()].filter((partnerId) => !known.has(partnerId));
+      summary.warnings = unknown.length === 0 ? [] : [`${unknown.length} partner id(s) are not in the partners file: ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ', …' : ''}`];
     },
   };
 }

@@ -59,6 +59,18 @@ describe.each(ENGINES)('import on %s', (engine) => {
     expect(new Set((await rows(storedType)).map((row) => Object.values(row)[0]))).toEqual(new Set([engine === 'sqlite' ? 'integer' : 'bigint']));
   });
 
+  it('keeps revenue lines of partners not in the partners file, and names those partners once each in a warning', async () => {
+    await importFile(store, 'partners', file('partners.csv', 'partner_id,partner_name,onboarded_on,notice_to\nP1,Known KK,2020-04-01,ops@known.example\n'), options);
+    const lines = ['partner_id,charge_date,amount,currency', 'P1,2026-01-05,1,USD', 'X9,2026-01-06,2,USD', 'P1,2026-02-05,3,USD', 'X2,2026-01-07,4,JPY', 'X9,2026-03-01,5,USD'];
+    const summary = await importFile(store, 'revenue', file('revenue.csv', `${lines.join('\n')}\n`), options);
+    expect(summary).toMatchObject({ status: 'imported', rowsRead: 5, inserted: 5 });
+    expect(summary.warnings).toEqual(['2 partner id(s) are not in the partners file: X9, X2']);
+    expect(await count("select count(*) from revenue_lines where partner_id in ('X9', 'X2')")).toBe(3);
+
+    const known = await importFile(store, 'revenue', file('known.csv', 'partner_id,charge_date,amount,currency\nP1,2026-04-05,1,USD\n'), options);
+    expect(known.warnings).toEqual([]);
+  });
+
   it('rejects a bad file whole, naming file, line, column, value and reason of every bad row, and leaves the database as it was', async () => {
     await importFile(store, 'revenue', file('good.csv', 'partner_id,charge_date,amount,currency\nP1,2026-01-05,10.50,USD\n'), options);
     const before = await state();
