@@ -7,6 +7,7 @@ import { type ImportKind, type KindSpec, PARTNERS, type RevenueFormat, specFor, 
 import { readFileRows } from './read-source.js';
 import { LISTED_PROBLEMS, type LineProblem } from './row-reader.js';
 import { createProgress } from './progress.js';
+import { RevenueTotals, TOTALS_WIDTH } from './totals.js';
 import { type ImportTx, withImportTransaction } from './writer.js';
 
 export interface ImportOptions {
@@ -312,7 +313,7 @@ async function hooksFor(tx: ImportTx, spec: KindSpec, batchId: number, summary: 
     },
     async beforeFinish() {
       await source.beforeFinish?.();
-      await totals.flush(tx, summary.file);
+      await writeTotals(tx, summary.file, totals.rows());
     },
   };
 }
@@ -325,110 +326,32 @@ const TOTALS_TARGET: TableSpec = {
 };
 
 /**
- * What the inserted lines add to revenue_totals, summed here and written once per partner, month
- * and currency at the end of the file; the triggers on revenue_lines take out what upserts and
- * deletes remove. Sums stay exact: a JavaScript number while it is safely an integer, BigInt beyond.
+ * Writes what the imported lines add to revenue_totals (the triggers on revenue_lines take out what
+ * upserts and deletes remove). A sum beyond 64 bits refuses the file, naming where it overflows.
  */
-class RevenueTotals {
-  private readonly byPartner = new Map<string, Map<number, { small: number; big: bigint; lines: number }>>();
-  private readonly currencies: string[] = [];
-  private readonly currencyIndex = new Map<string, number>();
-
-  /** Adds `rows` rows of `width` values each; partner id, date, amount and currency come first. This runs for every line. */
-  addRows(values: unknown[], rows: number, width: number): void {
-    let partnerId: string | null = null;
-    let groups: Map<number, { small: number; big: bigint; lines: number }> | undefined;
-    for (let offset = 0; offset < rows * width; offset += width) {
-      // Lines of one partner often come together: its groups are looked up once for the run of them.
-      if (values[offset] !== partnerId) {
-        partnerId = values[offset] as string;
-        groups = this.byPartner.get(partnerId);
-        if (!groups) {
-          groups = new Map();
-          this.byPartner.set(partnerId, groups);
-        }
-      }
-      const date = values[offset + 1] as string;
-      const amount = values[offset + 2] as number | bigint;
-      const currency = values[offset + 3] as string;
-      let index = this.currencyIndex.get(currency);
-      if (index === undefined) {
-        index = this.currencies.push(currency) - 1;
-        this.currencyIndex.set(currency, index);
-      }
-      // A number, not a string, as the key of month and currency: months since year 0 times
-      // CURRENCY_SLOTS plus the currency's index, a small integer (no allocation) for years below 2700.
-      const key = (digits(date, 0, 4) * 12 + digits(date, 5, 2) - 1) * CURRENCY_SLOTS + index;
-      let group = groups!.get(key);
-      if (!group) {
-        group = { small: 0, big: 0n, lines: 0 };
-        groups!.set(key, group);
-      }
-      group.lines++;
-      if (typeof amount === 'number' && Math.abs(group.small + amount) <= Number.MAX_SAFE_INTEGER) group.small += amount;
-      else group.big += BigInt(amount);
-    }
+async function writeTotals(tx: ImportTx, file: string, values: unknown[]): Promise<void> {
+  for (let offset = 0; offset < values.length; offset += TOTALS_WIDTH) {
+    const total = BigInt(values[offset + 3] as number | bigint);
+    if (total > INT64_MAX || total < -INT64_MAX) throw totalTooLarge(file, values[offset] as string, values[offset + 1] as string, values[offset + 2] as string);
   }
-
-  /** The partners summed so far, in the order they first came. */
-  partnerIds(): IterableIterator<string> {
-    return this.byPartner.keys();
+  try {
+    if (values.length > 0) await tx.insertRows(TOTALS_TARGET, values);
+  } catch (error) {
+    // PostgreSQL refuses a bigint that overflows: numeric_value_out_of_range.
+    if ((error as { code?: string }).code === '22003') throw totalTooLarge(file, 'one of the partners', 'a month', 'one currency');
+    throw error;
   }
-
-  async flush(tx: ImportTx, file: string): Promise<void> {
-    const values: unknown[] = [];
-    // Written in the table's key order (partner, month, currency): each row lands next to the one
-    // before it, instead of at a random place in the tree, which makes the write several times faster.
-    const rank = rankOf(this.currencies);
-    const byRank = (key: number) => Math.floor(key / CURRENCY_SLOTS) * CURRENCY_SLOTS + rank[key % CURRENCY_SLOTS]!;
-    for (const partnerId of [...this.byPartner.keys()].sort()) {
-      const groups = this.byPartner.get(partnerId)!;
-      for (const key of [...groups.keys()].sort((a, b) => byRank(a) - byRank(b))) {
-        const group = groups.get(key)!;
-        const months = Math.floor(key / CURRENCY_SLOTS);
-        const month = `${String(Math.floor(months / 12)).padStart(4, '0')}-${String((months % 12) + 1).padStart(2, '0')}`;
-        const currency = this.currencies[key % CURRENCY_SLOTS]!;
-        const total = group.big === 0n ? group.small : group.big + BigInt(group.small);
-        if (BigInt(total) > INT64_MAX || BigInt(total) < -INT64_MAX) throw totalTooLarge(file, partnerId, month, currency);
-        values.push(partnerId, month, currency, total, group.lines);
-      }
-    }
-    try {
-      if (values.length > 0) await tx.insertRows(TOTALS_TARGET, values);
-    } catch (error) {
-      // PostgreSQL refuses a bigint that overflows: numeric_value_out_of_range.
-      if ((error as { code?: string }).code === '22003') throw totalTooLarge(file, 'one of the partners', 'a month', 'one currency');
-      throw error;
-    }
-    // SQLite does not refuse an overflowing sum: it turns it into an inexact floating-point number.
-    if (tx.engine === 'sqlite') {
-      const [inexact] = await tx.all<{ partner_id: string; month: string; currency: string }>(
-        "SELECT partner_id, month, currency FROM revenue_totals WHERE typeof(amount_micro) <> 'integer' LIMIT 1",
-      );
-      if (inexact) throw totalTooLarge(file, inexact.partner_id, inexact.month, inexact.currency);
-    }
-    await tx.run('DELETE FROM revenue_totals WHERE lines = 0');
-    this.byPartner.clear();
+  // SQLite does not refuse an overflowing sum: it turns it into an inexact floating-point number.
+  if (tx.engine === 'sqlite') {
+    const [inexact] = await tx.all<{ partner_id: string; month: string; currency: string }>(
+      "SELECT partner_id, month, currency FROM revenue_totals WHERE typeof(amount_micro) <> 'integer' LIMIT 1",
+    );
+    if (inexact) throw totalTooLarge(file, inexact.partner_id, inexact.month, inexact.currency);
   }
+  await tx.run('DELETE FROM revenue_totals WHERE lines = 0');
 }
 
 const INT64_MAX = 2n ** 63n - 1n;
-/** More than the 26^3 three-letter currency codes there can be. */
-const CURRENCY_SLOTS = 32_768;
-
-/** The number written by the `length` ASCII digits of `text` from `start` (a checked ISO date's). */
-function digits(text: string, start: number, length: number): number {
-  let value = 0;
-  for (let i = start; i < start + length; i++) value = value * 10 + text.charCodeAt(i) - 48;
-  return value;
-}
-
-/** The place of each value (by index) in their sorted order. */
-function rankOf(values: string[]): number[] {
-  const rank: number[] = [];
-  [...values.keys()].sort((a, b) => (values[a]! < values[b]! ? -1 : 1)).forEach((index, place) => (rank[index] = place));
-  return rank;
-}
 
 /** A month's revenue too large to keep exact in 64-bit micro-units (about 9.2 trillion of a currency). */
 function totalTooLarge(file: string, partnerId: string, month: string, currency: string): ImportRejected {
@@ -451,7 +374,7 @@ async function revenueHooks(tx: ImportTx, summary: ImportSummary, totals: Revenu
   const known = new Set((await tx.all<{ partner_id: string }>('SELECT partner_id FROM partners')).map((row) => row.partner_id));
   return {
     async beforeFinish() {
-      const unknown = [...totals.partnerIds()].filter((partnerId) => !known.has(partnerId));
+      const unknown = totals.partnerIds().filter((partnerId) => !known.has(partnerId));
       summary.warnings = unknown.length === 0 ? [] : [`${unknown.length} partner id(s) are not in the partners file: ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ', …' : ''}`];
     },
   };
