@@ -330,9 +330,10 @@ const TOTALS_TARGET: TableSpec = {
  * upserts and deletes remove). A sum beyond 64 bits refuses the file, naming where it overflows.
  */
 async function writeTotals(tx: ImportTx, file: string, values: unknown[]): Promise<void> {
+  // A sum kept as a number is a safe integer; only one kept as BigInt can be too large.
   for (let offset = 0; offset < values.length; offset += TOTALS_WIDTH) {
-    const total = BigInt(values[offset + 3] as number | bigint);
-    if (total > INT64_MAX || total < -INT64_MAX) throw totalTooLarge(file, values[offset] as string, values[offset + 1] as string, values[offset + 2] as string);
+    const total = values[offset + 3];
+    if (typeof total === 'bigint' && (total > INT64_MAX || total < -INT64_MAX)) throw totalTooLarge(file, values[offset] as string, values[offset + 1] as string, values[offset + 2] as string);
   }
   try {
     if (values.length > 0) await tx.insertRows(TOTALS_TARGET, values);

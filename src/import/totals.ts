@@ -87,18 +87,17 @@ export class RevenueTotals {
       rank[at / SLOT] = partnerRank[table[at + PARTNER]! - 1]! * this.pairs.length + pairRank[table[at + PAIR]!]!;
     }
     order.sort((a, b) => rank[a / SLOT]! - rank[b / SLOT]!);
+    // A few hundred pairs at most: their month and currency texts are made once each.
+    const months = this.pairs.map((pairKey) => {
+      const month = monthOf(pairKey);
+      return `${String(Math.floor(month / 12)).padStart(4, '0')}-${String((month % 12) + 1).padStart(2, '0')}`;
+    });
+    const currencies = this.pairs.map((pairKey) => this.currencies[pairKey % CURRENCY_SLOTS]!);
     const values: unknown[] = [];
     for (const at of order) {
-      const pairKey = this.pairs[table[at + PAIR]!]!;
-      const months = monthOf(pairKey);
+      const pair = table[at + PAIR]!;
       const big = this.beyond.get(at);
-      values.push(
-        this.partners[table[at + PARTNER]! - 1],
-        `${String(Math.floor(months / 12)).padStart(4, '0')}-${String((months % 12) + 1).padStart(2, '0')}`,
-        this.currencies[pairKey % CURRENCY_SLOTS],
-        big === undefined ? table[at + SUM] : big + BigInt(table[at + SUM]!),
-        table[at + LINES],
-      );
+      values.push(this.partners[table[at + PARTNER]! - 1], months[pair], currencies[pair], big === undefined ? table[at + SUM] : big + BigInt(table[at + SUM]!), table[at + LINES]);
     }
     return values;
   }
