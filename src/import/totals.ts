@@ -78,15 +78,18 @@ export class RevenueTotals {
     const partnerRank = rankOf(this.partners, (a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const currencyRank = rankOf(this.currencies, (a, b) => (a < b ? -1 : 1));
     const pairRank = rankOf(this.pairs, (a, b) => monthOf(a) - monthOf(b) || currencyRank[a % CURRENCY_SLOTS]! - currencyRank[b % CURRENCY_SLOTS]!);
+    // Sorted as numbers, rank and slot packed in one (exact below 2^53, which a table that fits in
+    // memory never reaches), rather than through a comparator: several times faster.
+    const slots = table.length / SLOT;
     const order = new Float64Array(this.used);
-    const rank = new Float64Array(table.length / SLOT);
     let n = 0;
-    for (let at = 0; at < table.length; at += SLOT) {
+    for (let slot = 0; slot < slots; slot++) {
+      const at = SLOT * slot;
       if (table[at + PARTNER] === 0) continue;
-      order[n++] = at;
-      rank[at / SLOT] = partnerRank[table[at + PARTNER]! - 1]! * this.pairs.length + pairRank[table[at + PAIR]!]!;
+      order[n++] = (partnerRank[table[at + PARTNER]! - 1]! * this.pairs.length + pairRank[table[at + PAIR]!]!) * slots + slot;
     }
-    order.sort((a, b) => rank[a / SLOT]! - rank[b / SLOT]!);
+    if (this.partners.length * this.pairs.length * slots > Number.MAX_SAFE_INTEGER) throw new Error('too many monthly sums to sort');
+    order.sort();
     // A few hundred pairs at most: their month and currency texts are made once each.
     const months = this.pairs.map((pairKey) => {
       const month = monthOf(pairKey);
@@ -94,9 +97,10 @@ export class RevenueTotals {
     });
     const currencies = this.pairs.map((pairKey) => this.currencies[pairKey % CURRENCY_SLOTS]!);
     const values: unknown[] = [];
-    for (const at of order) {
+    for (const key of order) {
+      const at = SLOT * (key % slots);
       const pair = table[at + PAIR]!;
-      const big = this.beyond.get(at);
+      const big = this.beyond.size === 0 ? undefined : this.beyond.get(at);
       values.push(this.partners[table[at + PARTNER]! - 1], months[pair], currencies[pair], big === undefined ? table[at + SUM] : big + BigInt(table[at + SUM]!), table[at + LINES]);
     }
     return values;
