@@ -1,4 +1,4 @@
-import { cpSync, existsSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -44,6 +44,14 @@ function readDb<T>(file: string, read: (db: BetterSqlite3.Database) => T): T {
   }
 }
 
+/** Resolves once the SQLite database at `file` has been opened and written to (its write-ahead log holds something). */
+async function databaseWritten(file: string): Promise<void> {
+  for (const started = Date.now(); Date.now() - started < 30_000; await new Promise((resolve) => setTimeout(resolve, 2))) {
+    if (existsSync(`${file}-wal`) && statSync(`${file}-wal`).size > 0) return;
+  }
+  throw new Error(`${file} was never written`);
+}
+
 function outcomesOf(file: string): Outcomes {
   return readDb(file, (db) => ({
     cycles: Object.fromEntries(
@@ -78,10 +86,13 @@ describe('SIGKILL at every stage, then a restart', () => {
   const runToEnd = async (env: Record<string, string>) => spawnCli(['run', '--as-of', AS_OF, '--json'], env).exit;
 
   let reference: Outcomes;
+  /** How long an undisturbed import of the folder spends importing, after its process has started and opened the database. */
   let undisturbedImportMs: number | undefined;
   const timeImport = async (folder: string, database: string) => {
+    const importing = spawnCli(['import', folder], { DATABASE_URL: database });
+    await databaseWritten(database);
     const started = Date.now();
-    expect(await spawnCli(['import', folder], { DATABASE_URL: database }).exit).toBe(0);
+    expect(await importing.exit).toBe(0);
     return Date.now() - started;
   };
 
@@ -116,7 +127,9 @@ describe('SIGKILL at every stage, then a restart', () => {
             undisturbedImportMs ??= await timeImport(folder, path.join(temp.dir, 'timing.sqlite'));
             const importing = spawnCli(['import', folder], env);
             // Killed at 30%, 50% or 70% of the time an undisturbed import of the same folder takes
-            // here, so that a faster or slower machine still lands inside its one transaction.
+            // here once its database is open (the process's start-up varies more than the import),
+            // so that a faster or slower machine still lands inside its one transaction.
+            await databaseWritten(env.DATABASE_URL);
             setTimeout(() => importing.child.kill('SIGKILL'), undisturbedImportMs * [0.3, 0.5, 0.7][round]!);
             expect(await importing.exit).toBeNull();
             expect(existsSync(env.DATABASE_URL)).toBe(true);
