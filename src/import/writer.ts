@@ -7,9 +7,10 @@ import type { TableSpec } from './kinds.js';
 
 /**
  * The import's view of one database transaction. SQL is written once with `?` placeholders; the
- * PostgreSQL side numbers them. Bulk rows go through multi-row INSERT … ON CONFLICT statements:
- * on SQLite a cached prepared statement on the raw handle (the builder would cost more than the
- * insert itself on multi-million-line files), on PostgreSQL batched statements through kysely.
+ * PostgreSQL side numbers them. Bulk rows go through INSERT … ON CONFLICT statements: on SQLite
+ * a cached multi-row prepared statement on the raw handle (the builder would cost more than the
+ * insert itself on multi-million-line files), on PostgreSQL thousands of rows at a time as one
+ * array per column, unnested by the server.
  */
 export interface ImportTx {
   readonly engine: 'sqlite' | 'postgres';
@@ -52,16 +53,21 @@ const IMPORT_LOCK_KEY = '7338240117002026';
 /** Rows per INSERT statement: enough to amortise each call, few enough to stay under parameter limits. */
 const ROWS_PER_STATEMENT = 64;
 
-function insertSql(spec: TableSpec, rows: number): string {
-  const tuple = `(${spec.columns.map(() => '?').join(',')})`;
-  const tuples = Array.from({ length: rows }, () => tuple);
+/** `INSERT … ON CONFLICT …` of the rows `source` gives (VALUES, or a SELECT). */
+function insertSql(spec: TableSpec, source: string): string {
   const conflict = spec.conflict
     ? ` ON CONFLICT (${spec.conflict.join(', ')})${spec.conflictWhere ? ` WHERE ${spec.conflictWhere}` : ''} DO UPDATE SET ${spec.columns
         .filter((column) => !spec.conflict!.includes(column))
         .map((column) => `${column} = ${spec.onConflict?.[column] ?? `excluded.${column}`}`)
         .join(', ')}`
     : '';
-  return `INSERT INTO ${spec.table} (${spec.columns.join(', ')}) VALUES ${tuples.join(',')}${conflict}`;
+  return `INSERT INTO ${spec.table} (${spec.columns.join(', ')}) ${source}${conflict}`;
+}
+
+/** `VALUES` with placeholders for `rows` rows. */
+function placeholders(spec: TableSpec, rows: number): string {
+  const tuple = `(${spec.columns.map(() => '?').join(',')})`;
+  return `VALUES ${Array.from({ length: rows }, () => tuple).join(',')}`;
 }
 
 let savepoints = 0;
@@ -83,14 +89,14 @@ class SqliteTx implements ImportTx {
   async insertRows(spec: TableSpec, values: readonly unknown[]): Promise<void> {
     const width = spec.columns.length;
     const rows = values.length / width;
-    const full = this.prepare(insertSql(spec, ROWS_PER_STATEMENT), `${spec.table}:${ROWS_PER_STATEMENT}`);
+    const full = this.prepare(insertSql(spec, placeholders(spec, ROWS_PER_STATEMENT)), `${spec.table}:${ROWS_PER_STATEMENT}`);
     let row = 0;
     for (; row + ROWS_PER_STATEMENT <= rows; row += ROWS_PER_STATEMENT) {
       full.run(values.slice(row * width, (row + ROWS_PER_STATEMENT) * width));
     }
     if (row < rows) {
       const rest = rows - row;
-      this.prepare(insertSql(spec, rest), `${spec.table}:${rest}`).run(values.slice(row * width));
+      this.prepare(insertSql(spec, placeholders(spec, rest)), `${spec.table}:${rest}`).run(values.slice(row * width));
     }
   }
 
@@ -118,11 +124,13 @@ class SqliteTx implements ImportTx {
   }
 }
 
-/** PostgreSQL takes at most 65,535 parameters per statement. */
-const PG_MAX_PARAMS = 60_000;
+/** Rows per PostgreSQL statement: each column goes as one array parameter, whatever the count. */
+const PG_ROWS_PER_STATEMENT = 5000;
 
 class PostgresTx implements ImportTx {
   readonly engine = 'postgres';
+  /** Per table, its columns' types, for the casts of the arrays. */
+  private readonly types = new Map<string, Map<string, string>>();
   constructor(private readonly trx: Transaction<Database> | Kysely<Database>) {}
 
   async all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
@@ -135,19 +143,38 @@ class PostgresTx implements ImportTx {
     return Number(result.numAffectedRows ?? 0n);
   }
 
+  /**
+   * Sends each column of a slice of rows as one typed array, unnested back into rows by the server:
+   * one short statement with as many parameters as the table has columns, instead of a statement
+   * with a placeholder for every value that the server must parse and plan anew for each slice.
+   */
   async insertRows(spec: TableSpec, values: readonly unknown[]): Promise<void> {
     const width = spec.columns.length;
     const rows: unknown[][] = [];
     for (let i = 0; i < values.length; i += width) rows.push(values.slice(i, i + width));
     // One statement must not touch the same key twice: the last row of a key wins, as it would in order.
     const unique = spec.conflict ? lastOfEachKey(spec, rows) : rows;
-    const perStatement = Math.max(1, Math.min(1000, Math.floor(PG_MAX_PARAMS / width)));
-    for (let i = 0; i < unique.length; i += perStatement) {
-      const slice = unique.slice(i, i + perStatement);
-      const params: unknown[] = [];
-      for (const row of slice) for (const value of row) params.push(value);
-      await this.trx.executeQuery(rawQuery('postgres', insertSql(spec, slice.length), params));
+    const types = await this.columnTypes(spec.table);
+    const sql = insertSql(spec, `SELECT * FROM unnest(${spec.columns.map((column) => `?::${types.get(column)}[]`).join(', ')})`);
+    for (let i = 0; i < unique.length; i += PG_ROWS_PER_STATEMENT) {
+      const slice = unique.slice(i, i + PG_ROWS_PER_STATEMENT);
+      // pg writes an array parameter as an array literal; a BigInt goes in as its exact digits.
+      const columns = spec.columns.map((_, c) => slice.map((row) => (typeof row[c] === 'bigint' ? row[c].toString() : row[c])));
+      await this.trx.executeQuery(rawQuery('postgres', sql, columns));
     }
+  }
+
+  private async columnTypes(table: string): Promise<Map<string, string>> {
+    let types = this.types.get(table);
+    if (!types) {
+      const rows = await this.all<{ name: string; type: string }>(
+        'SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped',
+        [table],
+      );
+      types = new Map(rows.map((row) => [row.name, row.type]));
+      this.types.set(table, types);
+    }
+    return types;
   }
 
   async savepoint<T>(action: () => Promise<T>): Promise<T> {
