@@ -5,8 +5,8 @@
  *
  * A million-line file has a few hundred thousand such sums and its lines come in no useful order,
  * so nearly every line lands on a sum that has left the CPU's cache. The sums therefore live side
- * by side with their keys in one open-addressing table of float64s, where a line touches one cache
- * line, rather than in maps of objects, where it touched five or six.
+ * by side with their keys in one open-addressing table of float64s, where a line touches one
+ * 32-byte slot, rather than in maps of objects, where it touched five or six places in memory.
  */
 export class RevenueTotals {
   private readonly partners: string[] = [];
@@ -18,7 +18,7 @@ export class RevenueTotals {
   private readonly currencyIndex = new Map<string, number>();
   /** SLOT numbers per slot: partner index + 1 (0: empty), pair index, sum, lines. */
   private table = new Float64Array(SLOT * INITIAL_SLOTS);
-  /** The part of a slot's sum that a float64 could not hold exactly, by slot. */
+  /** The part of a slot's sum that a float64 could not hold exactly, by the slot's offset in `table`. */
   private readonly beyond = new Map<number, bigint>();
   private used = 0;
   private lastPartner: string | null = null;
