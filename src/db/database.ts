@@ -81,6 +81,15 @@ function openPostgres(url: string): Store {
   };
 }
 
+/**
+ * kysely opens every transaction with a plain (deferred) BEGIN. In WAL mode a deferred transaction
+ * that has read, and then writes after another process committed, fails at once with
+ * SQLITE_BUSY: its snapshot is stale, so SQLite does not wait the busy timeout. Two runs started
+ * together then could both fail, the one holding the run lock included. Every transaction here
+ * writes, so each takes the write lock as it begins, and waits its turn like any other writer.
+ */
+const BEGIN_WRITING = 'begin immediate';
+
 /** Compiled statements kept; a few texts vary with the length of an `in (?, …)` list. */
 const STATEMENT_CACHE = 256;
 
@@ -94,7 +103,8 @@ function cachingStatements(sqlite: BetterSqlite3.Database): SqliteDatabase {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
     close: () => sqlite.close(),
-    prepare(sqlText) {
+    prepare(sql) {
+      const sqlText = sql === 'begin' ? BEGIN_WRITING : sql;
       const cached = cache.get(sqlText);
       if (cached && !cached.busy) {
         cache.delete(sqlText);
