@@ -126,11 +126,12 @@ describe('SIGKILL at every stage, then a restart', () => {
             writeFileSync(path.join(folder, 'revenue-bulk.csv'), `${lines.join('\n')}\n`);
             undisturbedImportMs ??= await timeImport(folder, path.join(temp.dir, 'timing.sqlite'));
             const importing = spawnCli(['import', folder], env);
-            // Killed at 30%, 50% or 70% of the time an undisturbed import of the same folder takes
+            // Killed at 20%, 35% or 50% of the time an undisturbed import of the same folder takes
             // here once its database is open (the process's start-up varies more than the import),
-            // so that a faster or slower machine still lands inside its one transaction.
+            // so that a faster or slower machine still lands inside its one transaction, well
+            // before its commit.
             await databaseWritten(env.DATABASE_URL);
-            setTimeout(() => importing.child.kill('SIGKILL'), undisturbedImportMs * [0.3, 0.5, 0.7][round]!);
+            setTimeout(() => importing.child.kill('SIGKILL'), undisturbedImportMs * [0.2, 0.35, 0.5][round]!);
             expect(await importing.exit).toBeNull();
             expect(existsSync(env.DATABASE_URL)).toBe(true);
             const counts = readDb(env.DATABASE_URL, (db) => ({

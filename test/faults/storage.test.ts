@@ -132,7 +132,9 @@ describe('storage faults', () => {
 
   it('two runs started at once: one runs, the other exits 3; every notice goes out once', async () => {
     const smtp = await startFaultySmtpServer();
-    smtp.replyDelayMs = 80;
+    // Slow replies keep the first run going for seconds, longer than the two processes' start-up
+    // can differ on a loaded machine, so that the two runs really overlap.
+    smtp.replyDelayMs = 600;
     try {
       const spawnRun = async () => {
         const spawned = spawnCli(['run', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url });
