@@ -9,7 +9,12 @@ export function rawQuery(engine: 'sqlite' | 'postgres', sql: string, params: rea
   let n = 0;
   return CompiledQuery.raw(
     sql.replace(/\?/g, () => `$${++n}`),
-    // pg sends a BigInt as text; bigint columns take it exactly.
-    params.map((value) => (typeof value === 'bigint' ? value.toString() : value)),
+    params.map(pgParam),
   );
+}
+
+/** pg cannot send a BigInt: it goes as its exact digits, which bigint columns take exactly, in an array parameter too. */
+function pgParam(value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  return Array.isArray(value) ? value.map(pgParam) : value;
 }

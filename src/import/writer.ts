@@ -158,8 +158,7 @@ class PostgresTx implements ImportTx {
     const sql = insertSql(spec, `SELECT * FROM unnest(${spec.columns.map((column) => `?::${types.get(column)}[]`).join(', ')})`);
     for (let i = 0; i < unique.length; i += PG_ROWS_PER_STATEMENT) {
       const slice = unique.slice(i, i + PG_ROWS_PER_STATEMENT);
-      // pg writes an array parameter as an array literal; a BigInt goes in as its exact digits.
-      const columns = spec.columns.map((_, c) => slice.map((row) => (typeof row[c] === 'bigint' ? row[c].toString() : row[c])));
+      const columns = spec.columns.map((_, c) => slice.map((row) => row[c]));
       await this.trx.executeQuery(rawQuery('postgres', sql, columns));
     }
   }
