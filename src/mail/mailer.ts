@@ -16,7 +16,10 @@ export interface SendResult {
 }
 
 export interface Mailer {
-  /** How many sends may usefully be in flight at once. */
+  /**
+   * How many notices may be on their way at once: being sent, or sent and waiting for their record
+   * (sends are recorded a few to a transaction, so some always wait).
+   */
   readonly concurrency: number;
   send(message: OutgoingMessage): Promise<SendResult>;
   close(): Promise<void>;
@@ -94,8 +97,9 @@ function createSmtpMailer(smtpUrl: string, timeouts: MailerTimeouts): Mailer {
   const redact = secretRedactor(smtpUrl);
   const pool = openPool(smtpUrl, timeouts, redact);
   return {
-    // Twice the connections: while a lane records a finished send, the pool has the next one queued.
-    concurrency: 2 * POOL_CONNECTIONS,
+    // Four per connection: while up to half of them wait for their sends to be recorded, every
+    // connection still has the next message queued behind the one it is sending.
+    concurrency: 4 * POOL_CONNECTIONS,
     async send(message) {
       const mail = toMailOptions(message);
       let info: { rejected?: unknown[]; rejectedErrors?: Array<{ recipient?: string; response?: string; message?: string }> };

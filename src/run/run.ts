@@ -267,10 +267,14 @@ interface SendOutcome {
 
 /** After this many failures in a row without any server reply, the transport is taken to be down for this run. */
 const GIVE_UP_AFTER = 3;
+/** The longest a finished send waits for others to share its commit. */
+const RECORD_WAIT_MS = 5;
 
 async function sendWaitingNotices(deps: RunDeps, options: RunOptions, log: Logger): Promise<SendOutcome> {
   const waiting = await listSendableNotices(deps.store.db, options.now().toISOString());
-  const recordSent = sentRecorder(deps.store, options.asOf);
+  const lanes = Math.max(1, deps.mailer.concurrency);
+  // A batch is written once half the lanes wait for it: the other half keep the transport busy.
+  const recordSent = sentRecorder(deps.store, options.asOf, { size: Math.ceil(lanes / 2), waitMs: RECORD_WAIT_MS });
   const results: Array<{ result: SendOutcome['results'][number]; failure?: SendOutcome['failed'][number] }> = [];
   let failuresInARow = 0;
   let next = 0;
@@ -294,7 +298,7 @@ async function sendWaitingNotices(deps: RunDeps, options: RunOptions, log: Logge
       results[index] = error === null ? { result } : { result, failure: { partnerId: notice.partner_id, to, error } };
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, deps.mailer.concurrency) }, lane));
+  await Promise.all(Array.from({ length: lanes }, lane));
   return {
     results: results.map((entry) => entry.result),
     failed: results.flatMap((entry) => (entry.failure ? [entry.failure] : [])),
@@ -381,7 +385,7 @@ async function sendOpsSummary(
     ),
   );
   const notice = await findSendableNotice(deps.store.db, noticeId);
-  const status = await sendOne(deps, options, notice, log, sentRecorder(deps.store, options.asOf));
+  const status = await sendOne(deps, options, notice, log, sentRecorder(deps.store, options.asOf, { size: 1, waitMs: 0 }));
   return status.ok ? 0 : 1;
 }
 

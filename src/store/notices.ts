@@ -93,19 +93,29 @@ const STAMP_TOLD = `UPDATE cycles SET told_on = ? WHERE told_on IS NULL AND id I
   SELECT d.cycle_id FROM notice_decisions nd JOIN decisions d ON d.id = nd.decision_id
   WHERE nd.notice_id = ? AND d.outcome = 'awaiting_support_renewal')`;
 
+/** How sends are grouped into one commit: at most `size` of them, none waiting longer than `waitMs`. */
+export interface RecordGrouping {
+  size: number;
+  waitMs: number;
+}
+
 /**
- * Records sends as they finish. Those that finish while a batch is being written go into the next
- * one, in a single transaction: one commit per batch instead of one per notice, and no send waits
- * longer than one batch for its record. This runs once per notice sent, so the statements are plain
+ * Records sends as they finish, a few to a transaction: a batch is written once `size` sends wait
+ * for it, or `waitMs` after the first of them finished, whichever comes first. Each commit rewrites
+ * whole pages of the notices table, so one commit per notice cost a tenth of the SMTP delivery rate;
+ * the wait is what a crash could add to the sends that went out unrecorded (and would go again with
+ * the next run), a few milliseconds. This runs once per notice sent, so the statements are plain
  * SQL (prepared once on SQLite): the query builder would cost a fifth of the delivery rate.
  */
-export function sentRecorder(store: Pick<Store, 'db' | 'sqlite'>, toldOn: IsoDate): (sent: SentNotice) => Promise<void> {
+export function sentRecorder(store: Pick<Store, 'db' | 'sqlite'>, toldOn: IsoDate, grouping: RecordGrouping): (sent: SentNotice) => Promise<void> {
   const writeBatch = store.sqlite ? sqliteBatchWriter(store.sqlite, toldOn) : postgresBatchWriter(store.db, toldOn);
   let queue: Array<SentNotice & { done: (error?: unknown) => void }> = [];
   let writing: Promise<void> | null = null;
+  let timer: NodeJS.Timeout | null = null;
   const writeBatches = async () => {
-    // Let the sends finishing in this turn of the event loop join the first batch.
-    await new Promise((resolve) => setImmediate(resolve));
+    if (timer) clearTimeout(timer);
+    timer = null;
+    // Sends that finish while a batch is being written (PostgreSQL) go into the next one.
     while (queue.length > 0) {
       const batch = queue;
       queue = [];
@@ -118,10 +128,15 @@ export function sentRecorder(store: Pick<Store, 'db' | 'sqlite'>, toldOn: IsoDat
     }
     writing = null;
   };
+  const startWriting = () => {
+    writing ??= writeBatches();
+  };
   return (sent) =>
     new Promise<void>((resolve, reject) => {
       queue.push({ ...sent, done: (error) => (error === undefined ? resolve() : reject(error)) });
-      writing ??= writeBatches();
+      if (writing) return;
+      if (queue.length >= grouping.size) startWriting();
+      else timer ??= setTimeout(startWriting, grouping.waitMs);
     });
 }
 
