@@ -31,7 +31,7 @@ export interface RunOptions {
   origin: 'manual' | 'scheduled';
   now: () => Date;
   log: Logger;
-  /** Aborting stops the run after the current partner's transaction; what was decided stays. */
+  /** Aborting stops the run after the partner being decided; what was decided is recorded, and its notices sent. */
   signal?: AbortSignal;
   /** Filled in with the time spent deciding and rendering, and the wall time of delivery (which includes recording each send). */
   profile?: RunProfile;
@@ -84,7 +84,7 @@ interface DueGroup {
 
 /**
  * One run: find what is due, decide it, record each partner's decisions and notice in one
- * transaction, then send every notice that is waiting. A crash anywhere loses nothing: a
+ * transaction (shared by a batch of partners), then send every notice that is waiting. A crash anywhere loses nothing: a
  * recorded decision is never re-decided, and a notice is sent from the outbox table by the next
  * run if this one did not get to it.
  */
@@ -131,37 +131,24 @@ export async function runReevaluation(deps: RunDeps, options: RunOptions): Promi
       failedSends: [],
     };
 
-    for (const group of groups) {
-      if (options.signal?.aborted) {
-        json.stopped = true;
-        log.warn('stop requested: no further partners will be decided in this run');
-        break;
-      }
-      const decided: Array<{ decision: Decision; firstAwaiting: boolean }> = [];
-      for (const cycle of group.cycles) {
-        const evidence = await reader.read(cycle, group.supportTerms);
-        const started = performance.now();
-        const decision = evaluate(cycle, group.partner, evidence, policy, options.asOf);
-        if (options.profile) options.profile.decideMs += performance.now() - started;
-        decided.push({ decision, firstAwaiting: !evidence.prior.awaiting });
-      }
-      for (const { decision } of decided) {
-        counts[decision.outcome] += 1;
-        json.decisions.push(toJsonDecision(decision));
-        if (decision.outcome === 'needs_review') {
-          ops.needsReview.push({
-            partnerId: decision.partnerId,
-            partnerName: group.partner.name,
-            trigger: decision.trigger,
-            cycle: decision.cycle,
-            missing: decision.checks
-              .filter((check) => check.result === 'unknown' && check.missing)
-              .map((check) => `${check.id}: ${check.missing!.detail}`),
-          });
+    for (let first = 0; first < groups.length && !json.stopped; first += PARTNERS_PER_COMMIT) {
+      const toRecord: Array<{ group: DueGroup; decided: Decided[] }> = [];
+      for (const group of groups.slice(first, first + PARTNERS_PER_COMMIT)) {
+        if (options.signal?.aborted) {
+          json.stopped = true;
+          log.warn('stop requested: no further partners will be decided in this run');
+          break;
         }
-      }
-
-      if (options.dryRun) {
+        const decided = await decideGroup(group, reader, policy, options);
+        for (const { decision } of decided) {
+          counts[decision.outcome] += 1;
+          json.decisions.push(toJsonDecision(decision));
+          if (decision.outcome === 'needs_review') ops.needsReview.push(reviewItem(group.partner, decision));
+        }
+        if (!options.dryRun) {
+          toRecord.push({ group, decided });
+          continue;
+        }
         const toTell = decided
           .filter(({ decision, firstAwaiting }) => decision.final || (decision.outcome === 'awaiting_support_renewal' && firstAwaiting))
           .map(({ decision }) => decision);
@@ -169,42 +156,8 @@ export async function runReevaluation(deps: RunDeps, options: RunOptions): Promi
         if (rendered) {
           json.notices.push({ partnerId: group.partner.partnerId, to: group.partner.noticeTo, kinds: rendered.kinds, status: 'dry_run' });
         }
-        continue;
       }
-
-      const recordedAt = options.now().toISOString();
-      await store.db.transaction().execute(async (trx) => {
-        const recorded = [];
-        for (const { decision } of decided) recorded.push(await recordDecision(trx, runId, decision, recordedAt));
-        const toTell = recorded.filter((r) => r.notify);
-        const started = performance.now();
-        const rendered = renderPartnerNotice(
-          { partner: group.partner, decisions: toTell.map((r) => r.decision), asOf: options.asOf },
-          deps.templates,
-        );
-        if (options.profile) options.profile.renderMs += performance.now() - started;
-        if (rendered) {
-          await insertNotice(
-            trx,
-            {
-              runId,
-              partnerId: group.partner.partnerId,
-              audience: 'partner',
-              kinds: rendered.kinds,
-              messageId: newMessageId({ runId, partnerId: group.partner.partnerId, domain: mailDomain(deps.config.mailFrom) }),
-              locale: group.partner.locale,
-              from: deps.config.mailFrom,
-              to: group.partner.noticeTo,
-              cc: group.partner.noticeCc,
-              subject: rendered.subject,
-              text: rendered.text,
-              html: rendered.html,
-              createdAt: recordedAt,
-            },
-            toTell.map((r) => r.decisionId!),
-          );
-        }
-      });
+      if (toRecord.length > 0) await recordDecided(deps, options, runId, toRecord);
     }
 
     if (options.dryRun) return { json, exitCode: 0, counts };
@@ -234,6 +187,73 @@ export async function runReevaluation(deps: RunDeps, options: RunOptions): Promi
   } finally {
     await lock?.release();
   }
+}
+
+/**
+ * Partners whose decisions and notices are recorded in one transaction. Each commit rewrites whole
+ * pages (several per partner), so one per partner cost a sixth of a large run. A partner's
+ * decisions and notice still land together or not at all; a crash before the commit leaves that
+ * batch undecided, and nothing of it has been sent (sending starts after the last commit).
+ */
+const PARTNERS_PER_COMMIT = 100;
+
+type Decided = { decision: Decision; firstAwaiting: boolean };
+
+async function decideGroup(group: DueGroup, reader: EvidenceReader, policy: Policy, options: RunOptions): Promise<Decided[]> {
+  const decided: Decided[] = [];
+  for (const cycle of group.cycles) {
+    const evidence = await reader.read(cycle, group.supportTerms);
+    const started = performance.now();
+    const decision = evaluate(cycle, group.partner, evidence, policy, options.asOf);
+    if (options.profile) options.profile.decideMs += performance.now() - started;
+    decided.push({ decision, firstAwaiting: !evidence.prior.awaiting });
+  }
+  return decided;
+}
+
+function reviewItem(partner: Partner, decision: Decision): OpsSummaryInput['needsReview'][number] {
+  return {
+    partnerId: decision.partnerId,
+    partnerName: partner.name,
+    trigger: decision.trigger,
+    cycle: decision.cycle,
+    missing: decision.checks.filter((check) => check.result === 'unknown' && check.missing).map((check) => `${check.id}: ${check.missing!.detail}`),
+  };
+}
+
+/** Each partner's decisions, and the notice that tells it of them, for a batch of partners in one transaction. */
+async function recordDecided(deps: RunDeps, options: RunOptions, runId: number, batch: Array<{ group: DueGroup; decided: Decided[] }>): Promise<void> {
+  const recordedAt = options.now().toISOString();
+  await deps.store.db.transaction().execute(async (trx) => {
+    for (const { group, decided } of batch) {
+      const recorded = [];
+      for (const { decision } of decided) recorded.push(await recordDecision(trx, runId, decision, recordedAt));
+      const toTell = recorded.filter((r) => r.notify);
+      const started = performance.now();
+      const rendered = renderPartnerNotice({ partner: group.partner, decisions: toTell.map((r) => r.decision), asOf: options.asOf }, deps.templates);
+      if (options.profile) options.profile.renderMs += performance.now() - started;
+      if (!rendered) continue;
+      await insertNotice(
+        trx,
+        {
+          runId,
+          partnerId: group.partner.partnerId,
+          audience: 'partner',
+          kinds: rendered.kinds,
+          messageId: newMessageId({ runId, partnerId: group.partner.partnerId, domain: mailDomain(deps.config.mailFrom) }),
+          locale: group.partner.locale,
+          from: deps.config.mailFrom,
+          to: group.partner.noticeTo,
+          cc: group.partner.noticeCc,
+          subject: rendered.subject,
+          text: rendered.text,
+          html: rendered.html,
+          createdAt: recordedAt,
+        },
+        toTell.map((r) => r.decisionId!),
+      );
+    }
+  });
 }
 
 /** What `due` and `run` share: every due cycle, grouped by partner, in a stable order. */

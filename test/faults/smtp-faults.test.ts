@@ -1,9 +1,8 @@
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunJson } from '../../src/run/run.js';
-import { runCli, SAMPLE_DIR } from '../helpers/cli.js';
+import { importPartnersFailingMfa, runCli, SAMPLE_DIR } from '../helpers/cli.js';
 import { closedPort, type FaultySmtpServer, startFaultySmtpServer } from '../helpers/faulty-smtp.js';
 import { tempDir } from '../helpers/temp-store.js';
 
@@ -94,19 +93,7 @@ describe('SMTP faults', () => {
 
   it('a mail server that is down is given up on for the run: the notices not yet tried keep their state', async () => {
     // Forty more partners whose anniversary fails MFA: more notices than there are send lanes (20).
-    const extra = (name: string, header: string, row: (i: number) => string) => {
-      const file = path.join(dir, name);
-      writeFileSync(file, `${header}\n${Array.from({ length: 40 }, (_, i) => row(i)).join('\n')}\n`);
-      return file;
-    };
-    const id = (i: number) => `50000${String(i).padStart(2, '0')}`;
-    for (const [kind, file] of [
-      ['partners', extra('p.csv', 'partner_id,partner_name,onboarded_on,notice_to', (i) => `${id(i)},Extra ${i},2020-10-01,x${i}@example.com`)],
-      ['support-plans', extra('s.csv', 'partner_id,plan,term_start,term_end', (i) => `${id(i)},ASfP,2026-04-01,2027-03-31`)],
-      ['security', extra('m.csv', 'partner_id,as_of,admin_users,admin_users_with_mfa,security_contact,alerts_total,alerts_responded_in_time', (i) => `${id(i)},2026-10-01,5,4,soc@example.com,0,0`)],
-    ] as const) {
-      expect((await runCli(['import', kind, file], env)).code).toBe(0);
-    }
+    expect(await importPartnersFailingMfa(dir, env, 40, (i) => `50000${String(i).padStart(2, '0')}`)).toBeNull();
     const refused = await run(`smtp://reeval:Fault-Pa55word@127.0.0.1:${await closedPort()}`);
     expect(refused.code).toBe(1);
     const partnerNotices = notices().filter((n) => n.partner_id !== null);

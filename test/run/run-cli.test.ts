@@ -5,7 +5,13 @@ import { simpleParser } from 'mailparser';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunJson } from '../../src/run/run.js';
-import { runCli, SAMPLE_DIR } from '../helpers/cli.js';
+import { readConfig } from '../../src/config/config.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { createMailer } from '../../src/mail/mailer.js';
+import { loadTemplates } from '../../src/mail/render.js';
+import { loadPolicy } from '../../src/policy/policy.js';
+import { runReevaluation } from '../../src/run/run.js';
+import { importPartnersFailingMfa, REPO_ROOT, runCli, SAMPLE_DIR } from '../helpers/cli.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/engines.js';
 import { smtpError, startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
 
@@ -106,6 +112,48 @@ describe.each(ENGINES)('csp-reeval run on the sample data, on %s', (engine) => {
       '4010009 renewal 2026-09': 'awaiting_support_renewal',
     });
     expect({ decisions: await count('decisions'), notices: await count('notices'), files: emlFiles() }).toEqual(before);
+  });
+
+  it('more partners than one transaction holds: each is decided and told once, and a stop keeps what was decided', async () => {
+    // 250 more partners whose anniversary fails MFA: each must be told to move.
+    expect(await importPartnersFailingMfa(temp.dir, env, 250, (i) => `6${String(i).padStart(6, '0')}`)).toBeNull();
+    const due = Object.keys(EXPECTED).length + 250;
+
+    // Stopped (as by SIGTERM) after 150 partners have been decided: the middle of the second batch.
+    const store = await temp.openStore();
+    let checks = 0;
+    const signal = { get aborted() { return ++checks > 150; } } as AbortSignal;
+    const stopped = await runReevaluation(
+      {
+        store,
+        policy: loadPolicy(path.join(REPO_ROOT, 'data', 'policy.json')),
+        config: readConfig(env),
+        templates: loadTemplates(path.join(REPO_ROOT, 'templates')),
+        mailer: createMailer({ smtpUrl: null, outboxDir: env.OUTBOX_DIR! }),
+      },
+      { asOf: AS_OF, dryRun: false, origin: 'manual', now: NOW, log: silentLogger, signal },
+    );
+    await store.close();
+    expect(stopped.json.stopped).toBe(true);
+    const decidedFirst = stopped.json.decisions.length;
+    expect(decidedFirst).toBeGreaterThanOrEqual(150);
+    expect(decidedFirst).toBeLessThan(due);
+    expect(await count('decisions')).toBe(decidedFirst);
+    const toldFirst = stopped.json.notices.length;
+    expect(toldFirst).toBeGreaterThan(140);
+    expect(emlFiles()).toHaveLength(toldFirst + 1);
+
+    const rest = await run();
+    expect(rest.code).toBe(0);
+    const decided = [...stopped.json.decisions, ...rest.json!.decisions].filter((d) => d.outcome !== 'awaiting_support_renewal' && d.outcome !== 'needs_review');
+    const keys = decided.map((d) => `${d.partnerId} ${d.trigger} ${d.cycle}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.filter((key) => key.startsWith('6'))).toHaveLength(250);
+    expect(decided.filter((d) => d.partnerId.startsWith('6')).every((d) => d.outcome === 'transition_required')).toBe(true);
+    const told = [...stopped.json.notices, ...rest.json!.notices].map((n) => n.partnerId);
+    expect(new Set(told).size).toBe(told.length);
+    expect(told).toHaveLength(8 + 250);
+    expect(emlFiles()).toHaveLength(8 + 250 + 2);
   });
 
   it('a dry run decides and renders but leaves no trace', async () => {
