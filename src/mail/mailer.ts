@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { domainToASCII } from 'node:url';
 import nodemailer from 'nodemailer';
@@ -139,9 +139,10 @@ function openPool(smtpUrl: string, timeouts: MailerTimeouts, redact: (text: stri
 
 function createOutboxMailer(outboxDir: string): Mailer {
   const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  const outbox = new Outbox(outboxDir);
   return {
-    // Each file is synced to disk; a few at a time hide that latency without flooding the disk.
-    concurrency: 4,
+    // Each file is synced to disk; several at a time hide that latency without flooding the disk.
+    concurrency: OUTBOX_WRITERS,
     async send(message) {
       const mail = toMailOptions(message);
       let raw: Buffer;
@@ -150,18 +151,20 @@ function createOutboxMailer(outboxDir: string): Mailer {
       } catch (error) {
         throw new SendError(`message ${message.messageId} could not be composed: ${(error as Error).message}`, true);
       }
-      const file = path.join(outboxDir, emlFileName(message.messageId));
+      const file = emlFileName(message.messageId);
       try {
-        await writeFileAtomically(file, raw);
+        await outbox.write(file, raw);
       } catch (error) {
         // A missing, read-only or full outbox is for the operator to fix; the notice waits for them.
-        throw new SendError(`could not write ${file}: ${(error as Error).message}`, false);
+        throw new SendError(`could not write ${path.join(outboxDir, file)}: ${(error as Error).message}`, false);
       }
       return { rejected: [] };
     },
     async close() {},
   };
 }
+
+const OUTBOX_WRITERS = 8;
 
 /**
  * The file name is the Message-ID, so sending a notice again replaces its file. Characters that
@@ -172,28 +175,75 @@ function emlFileName(messageId: string): string {
   return `${bare.replace(/[^A-Za-z0-9.@_-]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)}.eml`;
 }
 
-/** Written beside the target and renamed over it, so a reader never sees half a message. */
-async function writeFileAtomically(file: string, data: Buffer): Promise<void> {
-  const dir = path.dirname(file);
-  await mkdir(dir, { recursive: true });
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const handle = await open(temp, 'wx');
+/**
+ * A folder of complete, durable files. Each is written beside its name and renamed over it, so a
+ * reader never sees half a message; its data is on disk before the rename, and the rename is on
+ * disk before `write` resolves. Renames share the folder's sync: one that starts after a rename
+ * covers it, so writers that finish together wait for one sync, not one each.
+ */
+class Outbox {
+  private created: Promise<unknown> | null = null;
+  private syncing: Promise<void> | null = null;
+  private nextSync: Promise<void> | null = null;
+
+  constructor(private readonly dir: string) {}
+
+  async write(name: string, data: Buffer): Promise<void> {
+    const file = path.join(this.dir, name);
+    const temp = path.join(this.dir, `.${name}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
     try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      const handle = await this.createFile(temp);
+      try {
+        await handle.writeFile(data);
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, file);
+    } catch (error) {
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw error;
     }
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true }).catch(() => undefined);
-    throw error;
+    await this.syncFolder();
   }
-  await syncDirectory(dir);
+
+  /** The folder is made once; if it has gone since (removed between scheduled runs), it is made again. */
+  private async createFile(file: string): Promise<FileHandle> {
+    await (this.created ??= this.makeFolder());
+    try {
+      return await open(file, 'wx');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await (this.created = this.makeFolder());
+      return open(file, 'wx');
+    }
+  }
+
+  /** A failure is not remembered: the next write tries again, after the operator has fixed it. */
+  private makeFolder(): Promise<unknown> {
+    return mkdir(this.dir, { recursive: true }).catch((error: unknown) => {
+      this.created = null;
+      throw error;
+    });
+  }
+
+  /** Resolves once a sync of the folder that began after this call has finished. */
+  private syncFolder(): Promise<void> {
+    if (!this.syncing) {
+      this.syncing = syncDirectory(this.dir).finally(() => (this.syncing = null));
+      return this.syncing;
+    }
+    // One is running, and may have begun before our rename: the next one is ours, shared with
+    // every writer that arrives until it starts.
+    this.nextSync ??= this.syncing.then(() => {
+      this.nextSync = null;
+      return this.syncFolder();
+    });
+    return this.nextSync;
+  }
 }
 
-/** Makes the rename itself durable; not every platform can open a folder, and that is fine. */
+/** Makes renames in a folder durable; not every platform can open a folder, and that is fine. */
 async function syncDirectory(dir: string): Promise<void> {
   try {
     const handle = await open(dir, 'r');

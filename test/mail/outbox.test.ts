@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
@@ -43,6 +43,39 @@ describe('the .eml outbox', () => {
     expect(files).toEqual(['csp-reeval.r7.p4010003.0123456789abcdef@example.co.jp.eml', 'other.notice@example.co.jp.eml']);
     const parsed = await simpleParser(readFileSync(path.join(outbox, files[0]!)));
     expect(parsed.text?.trim()).toBe('second');
+  });
+
+  it('makes the folder again when it was removed after the first send, or could not be made at first', async () => {
+    const outbox = path.join(temp.dir, 'outbox');
+    const mailer = createMailer({ smtpUrl: null, outboxDir: outbox });
+    await mailer.send(outgoing());
+    // Removed between two scheduled runs of one long-lived process.
+    rmSync(outbox, { recursive: true });
+    await mailer.send(outgoing({ messageId: '<after.removal@example.co.jp>' }));
+    expect(readdirSync(outbox)).toEqual(['after.removal@example.co.jp.eml']);
+
+    // A file in the folder's place: nothing can be written until the operator moves it away.
+    const blocked = path.join(temp.dir, 'blocked');
+    writeFileSync(blocked, '');
+    const later = createMailer({ smtpUrl: null, outboxDir: path.join(blocked, 'outbox') });
+    expect((await sendError(later.send(outgoing()))).permanent).toBe(false);
+    rmSync(blocked);
+    await later.send(outgoing());
+    expect(readdirSync(path.join(blocked, 'outbox'))).toHaveLength(1);
+  });
+
+  it('writes every one of many notices sent at once, each complete, and no temporary file', async () => {
+    const outbox = path.join(temp.dir, 'outbox');
+    const mailer = createMailer({ smtpUrl: null, outboxDir: outbox });
+    const ids = Array.from({ length: 3 * mailer.concurrency }, (_, i) => `<many.${i}@example.co.jp>`);
+    await Promise.all(ids.map((messageId) => mailer.send(outgoing({ messageId, text: messageId }))));
+    const files = readdirSync(outbox).sort();
+    expect(files).toEqual(ids.map((id) => `${id.slice(1, -1)}.eml`).sort());
+    for (const id of ids) {
+      const parsed = await simpleParser(readFileSync(path.join(outbox, `${id.slice(1, -1)}.eml`)));
+      expect(parsed.messageId).toBe(id);
+      expect(parsed.text?.trim()).toBe(id);
+    }
   });
 
   it('gives distinct, safe file names to Message-IDs that differ only in characters a file name cannot hold', async () => {
