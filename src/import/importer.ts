@@ -4,7 +4,7 @@ import type { Store } from '../db/database.js';
 import { ImportRejected, type RowProblem, UsageError } from '../errors.js';
 import { type Encoding, type EncodingChoice, sha256OfFile } from './csv-source.js';
 import { type ImportKind, type KindSpec, PARTNERS, type RevenueFormat, specFor, type TableSpec } from './kinds.js';
-import { readFileRows } from './read-source.js';
+import { type FileRows, openFileRows } from './read-source.js';
 import { LISTED_PROBLEMS, type LineProblem } from './row-reader.js';
 import { createProgress } from './progress.js';
 import { RevenueTotals, TOTALS_WIDTH } from './totals.js';
@@ -134,6 +134,16 @@ interface BatchRow {
 }
 
 async function importInto(tx: ImportTx, kind: ImportKind, file: string, options: ImportOptions): Promise<ImportSummary> {
+  // The reading thread starts while the file is hashed: it is ready once the batch id is known.
+  const rows = openFileRows({ file, kind, encoding: options.encoding ?? 'auto', ...(options.format ? { format: options.format } : {}) }, options.workerMinBytes);
+  try {
+    return await importRows(tx, kind, file, options, rows);
+  } finally {
+    await rows.close();
+  }
+}
+
+async function importRows(tx: ImportTx, kind: ImportKind, file: string, options: ImportOptions, rows: FileRows): Promise<ImportSummary> {
   const started = Date.now();
   const name = displayName(file);
   const sha256 = await sha256OfFile(file);
@@ -151,11 +161,11 @@ async function importInto(tx: ImportTx, kind: ImportKind, file: string, options:
     unmatched: [],
     warnings: [],
     millis: 0,
-    readInWorker: false,
+    readInWorker: rows.inWorker,
   };
   const [earlier] = await tx.all<BatchRow>('SELECT id, imported_at FROM import_batches WHERE kind = ? AND sha256 = ? ORDER BY id LIMIT 1', [kind, sha256]);
   if (earlier) {
-    return { ...summary, status: 'unchanged', batchId: Number(earlier.id), importedBefore: earlier.imported_at, millis: Date.now() - started };
+    return { ...summary, status: 'unchanged', readInWorker: false, batchId: Number(earlier.id), importedBefore: earlier.imported_at, millis: Date.now() - started };
   }
 
   // The batch row comes first so that every row can carry its id; a rejection rolls it back too.
@@ -168,14 +178,9 @@ async function importInto(tx: ImportTx, kind: ImportKind, file: string, options:
 
   const problems = new ProblemList(name);
   const progress = options.progress?.isTTY ? createProgress(options.progress, name, statSync(file).size) : null;
-  const { events, inWorker } = readFileRows(
-    { file, kind, encoding: options.encoding ?? 'auto', batchId, ...(options.format ? { format: options.format } : {}) },
-    options.workerMinBytes,
-  );
-  summary.readInWorker = inWorker;
   let job: FileJob | null = null;
   try {
-    for await (const event of events) {
+    for await (const event of rows.read(batchId)) {
       if (event.type === 'start') {
         summary.format = event.format;
         summary.encoding = event.encoding;

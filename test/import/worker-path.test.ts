@@ -40,6 +40,20 @@ describe('reading in a worker thread', () => {
     expect(scalar("select partner_name from partners where partner_id = 'J1'")).toBe('株式会社さくら');
   });
 
+  it('a file imported before is found unchanged by its hash, and the reading thread started for it is stopped', async () => {
+    const lines = ['partner_id,charge_date,amount,currency'];
+    for (let n = 0; n < 1_000; n++) lines.push(`P1,2026-01-15,${n},USD`);
+    const revenue = file('revenue.csv', `${lines.join('\n')}\n`);
+    expect(await compiled.importFile(temp.store, 'revenue', revenue, options)).toMatchObject({ status: 'imported', inserted: 1_000, readInWorker: true });
+    const threads = () => process.getActiveResourcesInfo().filter((kind) => kind === 'MessagePort').length;
+    const before = threads();
+    const again = await compiled.importFile(temp.store, 'revenue', revenue, options);
+    expect(again).toMatchObject({ status: 'unchanged', rowsRead: 0, readInWorker: false });
+    expect(threads()).toBe(before);
+    expect(scalar('select count(*) from revenue_lines')).toBe(1_000);
+    expect(scalar('select count(*) from import_batches')).toBe(1);
+  });
+
   it('reports bad rows with their lines and rolls everything back', async () => {
     const lines = ['partner_id,charge_date,amount,currency'];
     for (let n = 0; n < 30_000; n++) lines.push(n === 20_000 ? 'P1,2026-02-30,1,USD' : `P1,2026-01-15,1,USD`);
