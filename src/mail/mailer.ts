@@ -55,6 +55,12 @@ export class SendError extends Error {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const POOL_CONNECTIONS = 5;
+/**
+ * Notices on their way over SMTP at once, four per connection: while up to half of them wait for
+ * their sends to be recorded, every connection still has the next message queued behind the one it
+ * is sending. Also the most messages a crash can leave sent but unrecorded.
+ */
+export const SMTP_LANES = 4 * POOL_CONNECTIONS;
 const ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+";
 const DOT_ATOM = `${ATEXT}(?:\\.${ATEXT})*`;
 const MESSAGE_ID = new RegExp(`^<${DOT_ATOM}@${DOT_ATOM}>$`);
@@ -97,9 +103,7 @@ function createSmtpMailer(smtpUrl: string, timeouts: MailerTimeouts): Mailer {
   const redact = secretRedactor(smtpUrl);
   const pool = openPool(smtpUrl, timeouts, redact);
   return {
-    // Four per connection: while up to half of them wait for their sends to be recorded, every
-    // connection still has the next message queued behind the one it is sending.
-    concurrency: 4 * POOL_CONNECTIONS,
+    concurrency: SMTP_LANES,
     async send(message) {
       const mail = toMailOptions(message);
       let info: { rejected?: unknown[]; rejectedErrors?: Array<{ recipient?: string; response?: string; message?: string }> };
