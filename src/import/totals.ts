@@ -1,3 +1,5 @@
+import { digitsAt } from './fields.js';
+
 /**
  * What imported revenue lines add to revenue_totals: one sum per partner, month and currency,
  * kept exact (a float64 holds a sum while it is a safe integer, a BigInt takes over beyond).
@@ -41,7 +43,7 @@ export class RevenueTotals {
       currencyAt = this.currencies.push(currency) - 1;
       this.currencyIndex.set(currency, currencyAt);
     }
-    const pairKey = (digits(date, 0, 4) * 12 + digits(date, 5, 2) - 1) * CURRENCY_SLOTS + currencyAt;
+    const pairKey = (digitsAt(date, 0, 4) * 12 + digitsAt(date, 5, 2) - 1) * CURRENCY_SLOTS + currencyAt;
     let pair = this.pairIndex.get(pairKey);
     if (pair === undefined) {
       pair = this.pairs.push(pairKey) - 1;
@@ -170,13 +172,6 @@ function hash(partner: number, pair: number): number {
   let h = Math.imul(partner, 0x9e3779b1) ^ Math.imul(pair + 1, 0x85ebca77);
   h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
   return (h ^ (h >>> 12)) >>> 0;
-}
-
-/** The number written by the `length` ASCII digits of `text` from `start` (a checked ISO date's). */
-function digits(text: string, start: number, length: number): number {
-  let value = 0;
-  for (let i = start; i < start + length; i++) value = value * 10 + text.charCodeAt(i) - 48;
-  return value;
 }
 
 /** Code-unit order; the texts ranked are distinct. */
