@@ -161,11 +161,11 @@ async function importRows(tx: ImportTx, kind: ImportKind, file: string, options:
     unmatched: [],
     warnings: [],
     millis: 0,
-    readInWorker: rows.inWorker,
+    readInWorker: false,
   };
   const [earlier] = await tx.all<BatchRow>('SELECT id, imported_at FROM import_batches WHERE kind = ? AND sha256 = ? ORDER BY id LIMIT 1', [kind, sha256]);
   if (earlier) {
-    return { ...summary, status: 'unchanged', readInWorker: false, batchId: Number(earlier.id), importedBefore: earlier.imported_at, millis: Date.now() - started };
+    return { ...summary, status: 'unchanged', batchId: Number(earlier.id), importedBefore: earlier.imported_at, millis: Date.now() - started };
   }
 
   // The batch row comes first so that every row can carry its id; a rejection rolls it back too.
@@ -178,6 +178,7 @@ async function importRows(tx: ImportTx, kind: ImportKind, file: string, options:
 
   const problems = new ProblemList(name);
   const progress = options.progress?.isTTY ? createProgress(options.progress, name, statSync(file).size) : null;
+  summary.readInWorker = rows.inWorker;
   let job: FileJob | null = null;
   try {
     for await (const event of rows.read(batchId)) {

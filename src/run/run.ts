@@ -84,9 +84,9 @@ interface DueGroup {
 
 /**
  * One run: find what is due, decide it, record each partner's decisions and notice in one
- * transaction (shared by a batch of partners), then send every notice that is waiting. A crash anywhere loses nothing: a
- * recorded decision is never re-decided, and a notice is sent from the outbox table by the next
- * run if this one did not get to it.
+ * transaction (shared by a batch of partners), then send every notice that is waiting. A crash
+ * anywhere loses nothing: a recorded decision is never re-decided, and a notice is sent from the
+ * outbox table by the next run if this one did not get to it.
  */
 export async function runReevaluation(deps: RunDeps, options: RunOptions): Promise<RunResult> {
   const { store, policy } = deps;
