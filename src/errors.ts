@@ -1,5 +1,6 @@
 /**
  * The few failures the entry point maps to exit codes. Everything else is a bug and exits 70.
+ * Only the entry point (src/cli/main.ts) turns these into exit codes.
  */
 
 /** Bad input or usage: exit 2. The message names what is wrong (file, line, column, value). */
@@ -32,7 +33,40 @@ export class LockHeldError extends Error {
   override name = 'LockHeldError';
 }
 
-export const EXIT = { ok: 0, sendFailed: 1, usage: 2, locked: 3, internal: 70 } as const;
+/**
+ * The job's surroundings failed, not its input: the database cannot be reached or was lost, the
+ * disk is full, a folder cannot be written. Exit 4, with one line saying what failed, what was
+ * kept and what to do.
+ */
+export class EnvironmentError extends Error {
+  override name = 'EnvironmentError';
+  constructor(
+    readonly failed: string,
+    readonly kept: string,
+    readonly todo: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${failed}; ${kept}; ${todo}`, options);
+  }
+}
+
+export type StopSignal = 'SIGTERM' | 'SIGINT';
+
+/** Stopped by SIGTERM or SIGINT before it finished: exit 128 + the signal's number (143, 130). */
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+  constructor(
+    readonly signal: StopSignal,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const EXIT = { ok: 0, sendFailed: 1, usage: 2, locked: 3, environment: 4, internal: 70 } as const;
+
+/** 128 + the signal's number, as a shell reports a process that a signal ended. */
+export const SIGNAL_EXIT: Readonly<Record<StopSignal, number>> = { SIGINT: 130, SIGTERM: 143 };
 
 function formatProblems(file: string, problems: RowProblem[], total: number): string {
   const lines = problems.map((p) => {

@@ -5,7 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { type Config, readConfig, redactUrl } from '../config/config.js';
 import { openStore, type Store } from '../db/database.js';
 import type { IsoDate } from '../domain/types.js';
-import { EXIT, LockHeldError, UsageError } from '../errors.js';
+import { EnvironmentError, EXIT, InterruptedError, LockHeldError, SIGNAL_EXIT, UsageError } from '../errors.js';
 import { formatSummary, IMPORT_KINDS, type ImportKind, importDirectory, importFile } from '../import/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { mailerFor } from '../mail/mailer.js';
@@ -259,6 +259,14 @@ function reportError(error: unknown, io: CliIo): number {
   if (error instanceof UsageError) {
     io.stderr.write(`error: ${secretSafe(error.message)}\n`);
     return EXIT.usage;
+  }
+  if (error instanceof EnvironmentError) {
+    io.stderr.write(`error: ${secretSafe(error.message)}\n`);
+    return EXIT.environment;
+  }
+  if (error instanceof InterruptedError) {
+    io.stderr.write(`stopped: ${secretSafe(error.message)}\n`);
+    return SIGNAL_EXIT[error.signal];
   }
   if (error instanceof LockHeldError) {
     io.stderr.write(`error: ${error.message}; try again when it has finished\n`);
