@@ -82,3 +82,42 @@ function formatProblems(file: string, problems: RowProblem[], total: number): st
 function truncate(value: string): string {
   return value.length > 80 ? `${value.slice(0, 77)}...` : value;
 }
+
+/** What a failure of the surroundings was, by its error code; null when the code is not one of them. */
+export function describeEnvironmentFailure(error: unknown): string | null {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  const text = typeof message === 'string' ? message : String(error);
+  if (typeof code === 'string') {
+    const known = ENVIRONMENT_CODES[code] ?? (code.startsWith('SQLITE_IOERR') ? 'the database file could not be read or written (an I/O error)' : null);
+    if (known) return `${known} (${text})`;
+    if (code.startsWith('SQLITE_READONLY')) return `the database cannot be written (${text})`;
+    if (/^(08|57P|53)/.test(code)) return `the PostgreSQL server failed the connection (${text})`;
+  }
+  if (/Connection terminated|terminating connection|server closed the connection/i.test(text)) return `the connection to PostgreSQL was lost (${text})`;
+  return null;
+}
+
+const ENVIRONMENT_CODES: Readonly<Record<string, string>> = {
+  SQLITE_FULL: 'the disk holding the database is full',
+  SQLITE_CANTOPEN: 'the database file cannot be opened',
+  SQLITE_NOTADB: 'the database file is not a SQLite database',
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EIO: 'an I/O error',
+  ECONNREFUSED: 'the database server refused the connection',
+  ECONNRESET: 'the connection to the database server was reset',
+  ETIMEDOUT: 'the database server did not answer in time',
+  EHOSTUNREACH: 'the database server cannot be reached',
+  ENETUNREACH: 'the database server cannot be reached',
+  ENOTFOUND: 'the database server name does not resolve',
+  EAI_AGAIN: 'the database server name cannot be resolved now',
+  EPIPE: 'the connection to the database server was closed',
+  '3D000': 'the PostgreSQL database does not exist',
+  '28000': 'PostgreSQL refused the login',
+  '28P01': 'PostgreSQL refused the password',
+  '57P01': 'the PostgreSQL server ended the connection',
+  '53100': 'the disk of the PostgreSQL server is full',
+};

@@ -5,7 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { type Config, readConfig, redactUrl } from '../config/config.js';
 import { openStore, type Store } from '../db/database.js';
 import type { IsoDate } from '../domain/types.js';
-import { EnvironmentError, EXIT, InterruptedError, LockHeldError, SIGNAL_EXIT, UsageError } from '../errors.js';
+import { describeEnvironmentFailure, EnvironmentError, EXIT, InterruptedError, LockHeldError, SIGNAL_EXIT, UsageError } from '../errors.js';
 import { formatSummary, IMPORT_KINDS, type ImportKind, importDirectory, importFile } from '../import/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { mailerFor } from '../mail/mailer.js';
@@ -279,7 +279,14 @@ function reportError(error: unknown, io: CliIo): number {
     );
     return EXIT.locked;
   }
-  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  io.stderr.write(`internal error: ${secretSafe(message)}\n`);
+  const environment = describeEnvironmentFailure(error);
+  if (environment) {
+    io.stderr.write(`error: ${secretSafe(environment)}; what was committed before it is kept, nothing after; fix it and run the command again\n`);
+    return EXIT.environment;
+  }
+  // A bug: one line for the person, the stack only when asked for.
+  const message = error instanceof Error ? error.message : String(error);
+  const stack = io.env.CSP_REEVAL_DEBUG && error instanceof Error ? `\n${error.stack ?? ''}` : '';
+  io.stderr.write(`internal error: ${secretSafe(message)}${secretSafe(stack)} (set CSP_REEVAL_DEBUG=1 for the stack trace)\n`);
   return EXIT.internal;
 }
