@@ -173,9 +173,12 @@ export function formatReport(report: Report, format: ReportFormat): string {
 /**
  * One CSV cell, quoted when needed. A cell a spreadsheet would read as a formula (=, +, -, @, tab,
  * CR, LF, or their full-width forms) is prefixed with an apostrophe so it stays text; only a plain
- * negative number keeps its `-`, since `-1+1` is a formula too.
+ * negative number keeps its `-`, since `-1+1` is a formula too. A spreadsheet whose list separator
+ * is `;` (most of Europe) starts a new cell after every `;`, whatever the quotes, so what follows a
+ * `;` gets the same apostrophe when it would start a formula or a quoted field.
  */
 export function csvCell(value: string): string {
-  const neutral = /^[=+@\t\r\n＝＋－＠]/.test(value) || (value.startsWith('-') && !/^-\d+(\.\d+)?$/.test(value)) ? `'${value}` : value;
+  const leading = /^[=+@\t\r\n＝＋－＠]/.test(value) || (value.startsWith('-') && !/^-\d+(\.\d+)?$/.test(value)) ? `'${value}` : value;
+  const neutral = leading.replace(/;(?=[ ]*[=+\-@\t\r\n"＝＋－＠])/g, ";'");
   return /[",\r\n]/.test(neutral) || neutral !== neutral.trim() ? `"${neutral.replace(/"/g, '""')}"` : neutral;
 }
