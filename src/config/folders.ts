@@ -11,15 +11,15 @@ export function runningAs(): { uid: number; gid: number } | null {
  * The one line for a path the job cannot write: which path, who owns it, who the job runs as, and
  * the fix — make it that user's (in a container: `chown 1000:1000`), or mount a named volume.
  */
-export function unwritableError(what: string, target: string, error: unknown, kept = 'nothing was changed'): EnvironmentError {
+export function unwritableError(what: string, target: string, error: unknown, kept = 'nothing was changed', verb: 'read' | 'write' = 'write'): EnvironmentError {
   const code = (error as NodeJS.ErrnoException | null)?.code ?? '';
   const me = runningAs();
   const who = me ? `: the job runs as uid ${me.uid}, gid ${me.gid}` : '';
   if (code === 'EROFS') {
-    return new EnvironmentError(`cannot write the ${what} ${target}: its file system is read-only`, kept, 'mount it read-write, or point the setting at a writable folder', { cause: error });
+    return new EnvironmentError(`cannot ${verb} the ${what} ${target}: its file system is read-only`, kept, 'mount it read-write, or point the setting at a writable folder', { cause: error });
   }
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new EnvironmentError(`cannot write the ${what} ${target}: the disk is full`, kept, 'free some space on it and run the command again', { cause: error });
+    return new EnvironmentError(`cannot ${verb} the ${what} ${target}: the disk is full`, kept, 'free some space on it and run the command again', { cause: error });
   }
   if (code === 'ENOTDIR' || code === 'EEXIST') {
     return new EnvironmentError(`cannot make the ${what} ${target}: part of that path is a file, not a folder`, kept, 'point the setting at a folder', { cause: error });
@@ -27,9 +27,9 @@ export function unwritableError(what: string, target: string, error: unknown, ke
   const owner = statOf(target);
   const todo =
     me && owner && owner.uid === me.uid
-      ? `give its owner write permission (chmod u+w ${target})`
-      : `make it writable for that user (${me ? `chown ${me.uid}:${me.gid} ${target}` : `chown <user>:<group> ${target}`}), or mount a named volume there instead of a host folder`;
-  return new EnvironmentError(`cannot write the ${what} ${target}${ownerOf(owner)}${who}`, kept, todo, { cause: error });
+      ? `give its owner ${verb} permission (chmod u+${verb[0]} ${target})`
+      : `make it ${verb}able for that user (${me ? `chown ${me.uid}:${me.gid} ${target}` : `chown <user>:<group> ${target}`}), or mount a named volume there instead of a host folder`;
+  return new EnvironmentError(`cannot ${verb} the ${what} ${target}${ownerOf(owner)}${who}`, kept, todo, { cause: error });
 }
 
 function statOf(target: string): Stats | null {

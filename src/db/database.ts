@@ -98,13 +98,27 @@ function sqliteStore(sqlite: BetterSqlite3.Database, file: string): Store {
  * in memory instead, which holds everything committed when no `-wal` file holds more.
  */
 function openSqliteReader(file: string, busyTimeoutMs: number): Store {
-  let sqlite: BetterSqlite3.Database;
+  const fromSnapshot = () => {
+    const snapshot = readSnapshot(file);
+    return snapshot ? new BetterSqlite3(snapshot, { readonly: true }) : null;
+  };
+  let sqlite: BetterSqlite3.Database | null = null;
   try {
-    const snapshot = existsSync(`${file}-shm`) || isWritable(file) ? null : readSnapshot(file);
-    sqlite = snapshot ? new BetterSqlite3(snapshot, { readonly: true }) : new BetterSqlite3(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
-    sqlite.prepare('select count(*) from sqlite_master').get();
+    sqlite = existsSync(`${file}-shm`) || isWritable(file) ? null : fromSnapshot();
+    sqlite ??= new BetterSqlite3(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+    try {
+      sqlite.prepare('select count(*) from sqlite_master').get();
+    } catch (error) {
+      // A -shm file this user may not read (another user's, mode 600) fails in place; a snapshot may not.
+      const code = (error as { code?: string }).code ?? '';
+      if (code !== 'SQLITE_CANTOPEN' && !code.startsWith('SQLITE_READONLY')) throw error;
+      sqlite.close();
+      sqlite = fromSnapshot();
+      if (!sqlite) throw error;
+    }
   } catch (error) {
-    throw sqliteOpenError(file, error);
+    sqlite?.close();
+    throw sqliteOpenError(file, error, 'read');
   }
   sqlite.pragma('temp_store = MEMORY');
   return sqliteStore(sqlite, file);

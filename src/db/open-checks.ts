@@ -19,8 +19,8 @@ export function checkSqlitePath(file: string): void {
   throw new UsageError(`DATABASE_URL names ${file}, which is ${kind}, not a SQLite database file: give the path of a file, such as data/reeval.sqlite`);
 }
 
-/** What went wrong opening a SQLite file, as the entry point should tell it. */
-export function sqliteOpenError(file: string, error: unknown): unknown {
+/** What went wrong opening a SQLite file (to `verb` it), as the entry point should tell it. */
+export function sqliteOpenError(file: string, error: unknown, verb: 'read' | 'write' = 'write'): unknown {
   if (error instanceof EnvironmentError || error instanceof UsageError) return error;
   const code = (error as { code?: string } | null)?.code ?? '';
   const message = (error as Error | null)?.message ?? String(error);
@@ -28,7 +28,10 @@ export function sqliteOpenError(file: string, error: unknown): unknown {
   if (code === 'SQLITE_BUSY') return error;
   if (code === 'SQLITE_NOTADB') return new UsageError(`DATABASE_URL names ${file}, which is not a SQLite database (${message})`);
   if (code === 'SQLITE_FULL') return unwritableError('database file', file, Object.assign(new Error(message), { code: 'ENOSPC' }));
-  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code.startsWith('SQLITE_READONLY')) return unwritableError('database file', file, Object.assign(new Error(message), { code: 'EACCES' }));
+  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code.startsWith('SQLITE_READONLY')) {
+    return unwritableError('database file', file, Object.assign(new Error(message), { code: 'EACCES' }), NOTHING_CHANGED, verb);
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return unwritableError('database file', file, error, NOTHING_CHANGED, verb);
   const described = describeEnvironmentFailure(error);
   return described ? new EnvironmentError(`cannot open the database ${file}: ${described}`, NOTHING_CHANGED, 'fix it and run the command again', { cause: error }) : error;
 }

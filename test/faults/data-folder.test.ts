@@ -132,6 +132,26 @@ describe.skipIf(OTHER_USER_SKIP !== null)(`a data folder or database the job can
     }
   });
 
+  it('a -shm file or a database this user may not read: read from a copy in memory, or one line saying who may', async () => {
+    const { env, file } = await volumeOf(NODE);
+    // a writer of another user holds the database open, so its -shm file is there, and private
+    const holder = new BetterSqlite3(file);
+    try {
+      holder.prepare('select count(*) from runs').get();
+      chmodSync(`${file}-shm`, 0o600);
+      const runs = await runCliProcess(['runs', '--json'], env, STRANGER);
+      expect(runs.stderr).toBe('');
+      expect(runs.code).toBe(0);
+      expect(runs.stdout).toContain('"status": "completed"');
+    } finally {
+      holder.close();
+    }
+    chmodSync(file, 0o600);
+    const unreadable = await runCliProcess(['runs'], env, STRANGER);
+    expect(unreadable.code).toBe(4);
+    expect(oneLine(unreadable.stderr)).toContain(`cannot read the database file ${file} (owned by uid 1000, gid 1000, mode 600): the job runs as uid 12345, gid 0`);
+  });
+
   it('a read-only database made by an earlier version: read-only commands say it must be upgraded; where it can be written, they upgrade it', async () => {
     const { env, file } = await volumeOf(NODE);
     const db = new BetterSqlite3(file);
