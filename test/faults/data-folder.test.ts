@@ -13,6 +13,7 @@ const POLICY_FILE = path.join(REPO_ROOT, 'data', 'policy.json');
 const NODE = { uid: 1000, gid: 1000 };
 const STRANGER = { uid: 12345, gid: 0 };
 const READ_COMMANDS: string[][] = [['runs'], ['report', '--format', 'csv'], ['explain', '4010001', '--as-of', '2026-10-15'], ['due', '--as-of', '2026-10-15']];
+if (OTHER_USER_SKIP) console.warn(`a data folder or database the job cannot write: skipped, ${OTHER_USER_SKIP}`);
 
 describe.skipIf(OTHER_USER_SKIP !== null)(`a data folder or database the job cannot write${OTHER_USER_SKIP ? ` (skipped: ${OTHER_USER_SKIP})` : ''}`, () => {
   let root: string;
@@ -173,6 +174,7 @@ describe.skipIf(OTHER_USER_SKIP !== null)(`a data folder or database the job can
 });
 
 const MOUNT_SKIP = process.env.CI === 'true' || canMount() ? null : 'needs root, to mount a small tmpfs';
+if (MOUNT_SKIP) console.warn(`a full disk when the database is made: skipped, ${MOUNT_SKIP}`);
 
 describe.skipIf(MOUNT_SKIP !== null)(`a full disk when the database is made${MOUNT_SKIP ? ` (skipped: ${MOUNT_SKIP})` : ''}`, () => {
   it('one line, exit 4, nothing half-made: with room, the same database is set up and used', async () => {
