@@ -28,7 +28,7 @@ export function unwritableError(what: string, target: string, error: unknown, ke
   const todo =
     me && owner && owner.uid === me.uid
       ? `give its owner ${verb} permission (chmod u+${verb[0]} ${target})`
-      : `make it ${verb}able for that user (${me ? `chown ${me.uid}:${me.gid} ${target}` : `chown <user>:<group> ${target}`}), or mount a named volume there instead of a host folder`;
+      : `make it ${verb === 'read' ? 'readable' : 'writable'} for that user (${me ? `chown ${me.uid}:${me.gid} ${target}` : `chown <user>:<group> ${target}`}), or mount a named volume there instead of a host folder`;
   return new EnvironmentError(`cannot ${verb} the ${what} ${target}${ownerOf(owner)}${who}`, kept, todo, { cause: error });
 }
 
