@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { type Config, readConfig, redactUrl } from '../config/config.js';
+import { ensureOutboxWritable } from '../config/folders.js';
 import { openStore, type Store } from '../db/database.js';
 import type { IsoDate } from '../domain/types.js';
 import { describeEnvironmentFailure, EnvironmentError, EXIT, InterruptedError, LockHeldError, SIGNAL_EXIT, UsageError } from '../errors.js';
@@ -69,7 +70,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .command('migrate')
     .description('create or upgrade the database schema')
     .action(async () => {
-      await withStore(io, async (store) => {
+      await withStore(io, 'write', async (store) => {
         io.stderr.write(`database ${store.label} is up to date\n`);
       });
     });
@@ -82,7 +83,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .addOption(new Option('--format <format>', 'revenue file layout').choices(['canonical', 'partner-center']))
     .addOption(new Option('--encoding <encoding>', 'force the file encoding').choices(['auto', 'utf8', 'shift_jis']))
     .action(async (kindOrDir: string, file: string | undefined, options: { format?: 'canonical' | 'partner-center'; encoding?: 'auto' | 'utf8' | 'shift_jis' }) => {
-      await withStore(io, async (store) => {
+      await withStore(io, 'write', async (store) => {
         const importOptions = {
           now: io.now,
           progress: io.stderr.isTTY ? io.stderr : null,
@@ -118,7 +119,8 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('--dry-run', 'decide and render, but record and send nothing')
     .option('--json', 'print the result as JSON on stdout')
     .action(async (options: { asOf?: string; partner?: string; dryRun?: boolean; json?: boolean }) => {
-      await withRunContext(io, program, async ({ store, policy, config, log }) => {
+      await withRunContext(io, program, 'write', async ({ store, policy, config, log }) => {
+        if (!options.dryRun && !config.smtpUrl) ensureOutboxWritable(config.outboxDir);
         const asOf = resolveAsOf(options.asOf, policy, io);
         const templates = loadTemplates(path.join(PROJECT_ROOT, 'templates'));
         const mailer = mailerFor(config);
@@ -150,7 +152,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('--as-of <date>', 'the day to look from (YYYY-MM-DD)')
     .option('--json', 'print JSON on stdout')
     .action(async (options: { asOf?: string; json?: boolean }) => {
-      await withRunContext(io, program, async ({ store, policy }) => {
+      await withRunContext(io, program, 'read', async ({ store, policy }) => {
         const asOf = resolveAsOf(options.asOf, policy, io);
         const listing = await describeDue(store, policy, asOf);
         io.stdout.write(options.json ? `${JSON.stringify(listing.json, null, 2)}\n` : listing.text);
@@ -164,7 +166,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('--as-of <date>', 'also show what a run on this day would decide')
     .option('--json', 'print JSON on stdout')
     .action(async (partnerId: string, options: { asOf?: string; json?: boolean }) => {
-      await withRunContext(io, program, async ({ store, policy }) => {
+      await withRunContext(io, program, 'read', async ({ store, policy }) => {
         const asOf = resolveAsOf(options.asOf, policy, io);
         const explanation = await buildExplanation(store, policy, partnerId, asOf);
         io.stdout.write(options.json ? `${JSON.stringify(explanation, null, 2)}\n` : formatExplanation(explanation));
@@ -180,7 +182,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       if (options.cycle !== undefined && !/^\d{4}-(0[1-9]|1[0-2])$/.test(options.cycle)) {
         throw new UsageError(`--cycle must be a month as YYYY-MM, got '${options.cycle}'`);
       }
-      await withRunContext(io, program, async ({ store, policy }) => {
+      await withRunContext(io, program, 'read', async ({ store, policy }) => {
         const report = await buildReport(store, policy, options.cycle);
         io.stdout.write(formatReport(report, options.format));
       });
@@ -192,9 +194,9 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option('--limit <n>', 'how many', '20')
     .option('--json', 'print JSON on stdout')
     .action(async (options: { limit: string; json?: boolean }) => {
-      const limit = Number(options.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive whole number, got '${options.limit}'`);
-      await withStore(io, async (store) => {
+      const limit = /^\d{1,7}$/.test(options.limit.trim()) ? Number(options.limit) : 0;
+      if (limit < 1) throw new UsageError(`--limit must be a whole number from 1 to 9999999, got '${options.limit}'`);
+      await withStore(io, 'read', async (store) => {
         const runs = await listRuns(store.db, limit);
         io.stdout.write(options.json ? `${JSON.stringify(runs, null, 2)}\n` : formatRunsList(runs));
       });
@@ -204,7 +206,8 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .command('schedule')
     .description('run on CRON_SCHEDULE in the policy time zone until SIGTERM')
     .action(async () => {
-      await withRunContext(io, program, async (context) => {
+      await withRunContext(io, program, 'write', async (context) => {
+        if (!context.config.smtpUrl) ensureOutboxWritable(context.config.outboxDir);
         const templates = loadTemplates(path.join(PROJECT_ROOT, 'templates'));
         await startScheduler({ ...context, templates, io });
       });
@@ -220,9 +223,12 @@ interface RunContext {
   log: Logger;
 }
 
-async function withStore(io: CliIo, action: (store: Store) => Promise<void>): Promise<void> {
+/** `read` for the commands that only read: they then work on a read-only database. */
+type Access = 'read' | 'write';
+
+async function withStore(io: CliIo, access: Access, action: (store: Store) => Promise<void>): Promise<void> {
   const config = readConfig(io.env, io.cwd);
-  const store = await openStore(config.database);
+  const store = await openStore(config.database, { access });
   try {
     await action(store);
   } finally {
@@ -230,12 +236,12 @@ async function withStore(io: CliIo, action: (store: Store) => Promise<void>): Pr
   }
 }
 
-async function withRunContext(io: CliIo, program: Command, action: (context: RunContext) => Promise<void>): Promise<void> {
+async function withRunContext(io: CliIo, program: Command, access: Access, action: (context: RunContext) => Promise<void>): Promise<void> {
   const config = readConfig(io.env, io.cwd);
   const policyOption = program.opts<{ policy?: string }>().policy;
   const policy = loadPolicy(policyOption ? path.resolve(io.cwd, policyOption) : config.policyFile);
   const log = createLogger({ stream: io.stderr });
-  const store = await openStore(config.database);
+  const store = await openStore(config.database, { access });
   try {
     await action({ store, policy, config, log });
   } finally {

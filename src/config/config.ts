@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 
 /** The environment, read once at the entry point, validated and frozen. */
 export interface Config {
-  database: { kind: 'sqlite'; file: string; busyTimeoutMs?: number } | { kind: 'postgres'; url: string };
+  database: { kind: 'sqlite'; file: string; busyTimeoutMs?: number } | { kind: 'postgres'; url: string; connectTimeoutMs?: number };
   smtpUrl: string | null;
   /** How long one SMTP connection, greeting or reply may take before the send counts as failed. */
   smtpTimeoutMs: number;
@@ -20,9 +20,8 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
   const problems: string[] = [];
   const databaseUrl = env.DATABASE_URL?.trim() || 'data/reeval.sqlite';
   const busySeconds = seconds(env, 'DATABASE_LOCK_TIMEOUT_SECONDS', 10, problems);
-  const database: Config['database'] = /^postgres(ql)?:\/\//.test(databaseUrl)
-    ? { kind: 'postgres', url: databaseUrl }
-    : { kind: 'sqlite', file: path.resolve(cwd, databaseUrl.replace(/^sqlite:(\/\/)?/, '')), busyTimeoutMs: busySeconds * 1000 };
+  const connectSeconds = seconds(env, 'DATABASE_CONNECT_TIMEOUT_SECONDS', 10, problems);
+  const database = readDatabaseUrl(databaseUrl, cwd, problems, { busyTimeoutMs: busySeconds * 1000, connectTimeoutMs: connectSeconds * 1000 });
   const smtpTimeoutMs = seconds(env, 'SMTP_TIMEOUT_SECONDS', 30, problems) * 1000;
 
   const smtpUrl = env.SMTP_URL?.trim() || null;
@@ -45,6 +44,43 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     policyFile: path.resolve(cwd, env.POLICY_FILE?.trim() || 'data/policy.json'),
     cronSchedule: env.CRON_SCHEDULE?.trim() || '0 6 * * *',
   });
+}
+
+/**
+ * A SQLite file path (a `sqlite:` prefix allowed) or a `postgres://` URL. Any other scheme is refused:
+ * read as a path, `mysql://…` or `file:…` would quietly become a new SQLite file in the working folder.
+ */
+function readDatabaseUrl(text: string, cwd: string, problems: string[], timeouts: { busyTimeoutMs: number; connectTimeoutMs: number }): Config['database'] {
+  const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(text)?.[1]?.toLowerCase();
+  if (scheme === 'postgres' || scheme === 'postgresql') {
+    const problem = postgresUrlProblem(text);
+    if (problem) problems.push(`DATABASE_URL ${redactUrl(text)} is not a valid PostgreSQL URL: ${problem}`);
+    return { kind: 'postgres', url: text, connectTimeoutMs: timeouts.connectTimeoutMs };
+  }
+  if (scheme !== undefined && scheme !== 'sqlite') {
+    problems.push(`DATABASE_URL must be a SQLite file path or a postgres:// URL, got a '${scheme}:' URL (${redactUrl(text)})`);
+  }
+  return { kind: 'sqlite', file: path.resolve(cwd, text.replace(/^sqlite:(\/\/)?/i, '')), busyTimeoutMs: timeouts.busyTimeoutMs };
+}
+
+/** What the PostgreSQL client would choke on (with a stack trace, or by connecting somewhere else), or null. */
+function postgresUrlProblem(text: string): string | null {
+  if (!/^postgres(ql)?:\/\//i.test(text)) return "expected postgres://user:password@host:port/database";
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'it cannot be parsed (check the host and port, and percent-encode special characters in the password)';
+  }
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+    decodeURIComponent(url.pathname);
+  } catch {
+    return 'a %-escape in the user, password or database name is broken';
+  }
+  if (url.pathname.slice(1).includes('/')) return `the database name '${url.pathname.slice(1)}' holds a '/'`;
+  return null;
 }
 
 function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number, problems: string[]): number {

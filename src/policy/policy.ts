@@ -29,18 +29,30 @@ export interface Policy {
   reapplyWaitMonths: number;
 }
 
-/** A JSON number or string holding a plain decimal, kept as its exact decimal text. */
-const decimal = (what: string) =>
+/**
+ * A JSON number or string holding a plain decimal, kept as its exact decimal text, within `range`.
+ * Every malformed value ("70%", "", "NaN", 1e-7) is one problem in the list, never a crash: the
+ * range is only checked on a value that is a decimal.
+ */
+const decimal = (range: { min: string; max?: string }) =>
   z
     .union([z.number(), z.string()])
     .transform((value) => (typeof value === 'number' ? numberToDecimalText(value) : value.trim()))
-    .refine((text) => isDecimalText(text), { message: `${what} must be a plain decimal number` });
+    .superRefine((text, context) => {
+      if (!isDecimalText(text)) {
+        context.addIssue({ code: 'custom', message: `must be a plain decimal number such as 70 or 0.35 (no %, exponent or thousands separator), got ${JSON.stringify(text)}` });
+        return;
+      }
+      const value = parseDecimal(text);
+      const below = compare(value, parseDecimal(range.min)) < 0;
+      const above = range.max !== undefined && compare(value, parseDecimal(range.max)) > 0;
+      if (below || above) {
+        const bounds = range.max === undefined ? `at least ${range.min}` : `between ${range.min} and ${range.max}`;
+        context.addIssue({ code: 'custom', message: `must be ${bounds}, got ${text}` });
+      }
+    });
 
-const fraction = (what: string) =>
-  decimal(what).refine(
-    (text) => compare(parseDecimal(text), rational(0)) >= 0 && compare(parseDecimal(text), rational(1)) <= 0,
-    { message: `${what} must be between 0 and 1` },
-  );
+const fraction = () => decimal({ min: '0', max: '1' });
 
 const wholeDays = z.number().int().min(0).max(3650);
 
@@ -57,7 +69,7 @@ const policySchema = z
     timeZone: z.string().refine((zone) => IANAZone.isValidZone(zone), 'is not a known IANA time zone'),
     revenue: z
       .object({
-        minimumTtmUsd: decimal('revenue.minimumTtmUsd'),
+        minimumTtmUsd: decimal({ min: '0' }),
         windowMonths: z.number().int().min(1).max(36),
       })
       .strict(),
@@ -65,29 +77,29 @@ const policySchema = z
       .object({
         weights: z
           .object({
-            sell: fraction('weight sell'),
-            secure: fraction('weight secure'),
-            support: fraction('weight support'),
+            sell: fraction(),
+            secure: fraction(),
+            support: fraction(),
           })
           .strict()
           .refine(
-            (weights) =>
-              compare(sum(Object.values(weights).map((w) => parseDecimal(w))), rational(1)) === 0,
+            (weights) => {
+              const values = Object.values(weights);
+              // A malformed weight is reported on its own; the sum is checked once they all are decimals.
+              return !values.every((w) => isDecimalText(w)) || compare(sum(values.map((w) => parseDecimal(w))), rational(1)) === 0;
+            },
             'weights must add up to exactly 1',
           ),
-        passMark: decimal('assessment.passMark').refine(
-          (text) => compare(parseDecimal(text), rational(100)) <= 0 && !text.startsWith('-'),
-          'must be between 0 and 100',
-        ),
+        passMark: decimal({ min: '0', max: '100' }),
         maxAgeDays: wholeDays,
       })
       .strict(),
     supportRenewal: z.object({ graceDays: wholeDays, minNoticeDays: wholeDays }).strict(),
     security: z
       .object({
-        minMfaCoverage: fraction('security.minMfaCoverage'),
+        minMfaCoverage: fraction(),
         requireContact: z.boolean(),
-        minAlertResponseRate: fraction('security.minAlertResponseRate'),
+        minAlertResponseRate: fraction(),
         maxAgeDays: wholeDays,
       })
       .strict(),
@@ -123,6 +135,6 @@ export function loadPolicy(file: string): Policy {
 }
 
 function numberToDecimalText(value: number): string {
-  // JSON numbers such as 0.35 print back as "0.35"; exponent forms are refused by the refine.
-  return Number.isFinite(value) ? String(value) : 'NaN';
+  // JSON numbers such as 0.35 print back as "0.35"; exponent forms (1e-7) are refused as not plain.
+  return String(value);
 }

@@ -1,5 +1,5 @@
 import { compare, div, mul, parseDecimal, rational, type Rational, toFixed } from '../money/decimal.js';
-import type { Report, ReportRow } from './report.js';
+import type { Report, ReportNotice, ReportRow } from './report.js';
 
 const OUTCOMES = ['confirmed', 'awaiting_support_renewal', 'transition_required', 'needs_review'] as const;
 const COLOURS: Record<string, string> = { pass: '#2e7d32', fail: '#c62828', unknown: '#9e9e9e' };
@@ -41,7 +41,9 @@ function renderMonth(month: string, report: Report): string {
   const rows = report.rows.filter((row) => row.cycle === month);
   const counts = OUTCOMES.map((outcome) => `<div class="count" data-outcome="${outcome}"><b>${rows.filter((r) => r.outcome === outcome).length}</b>${esc(outcome.replace(/_/g, ' '))}</div>`).join('');
   const review = rows.filter((row) => row.outcome === 'needs_review');
-  const notices = report.notices.filter((notice) => notice.cycles.some((c) => c.startsWith(month)));
+  const ofMonth = report.notices.filter((notice) => notice.cycles.some((c) => c.startsWith(month)));
+  const notices = ofMonth.filter((notice) => notice.audience === 'partner');
+  const summaries = ofMonth.filter((notice) => notice.audience === 'ops');
   return `<section data-cycle="${esc(month)}">
 <h2>Cycle ${esc(month)}</h2>
 <div class="counts">${counts}</div>
@@ -54,8 +56,14 @@ ${rows.map(renderDecisionRow).join('\n')}
 <h3>Needs review (${review.length})</h3>
 ${review.length === 0 ? '<p>None.</p>' : `<table class="needs-review"><thead><tr><th>Partner</th><th>Trigger</th><th>What is missing</th></tr></thead><tbody>${review.map((r) => `<tr><td>${esc(r.partnerId)} ${esc(r.partnerName)}</td><td>${esc(r.trigger)}</td><td>${r.missing.map(esc).join('<br>')}</td></tr>`).join('\n')}</tbody></table>`}
 <h3>Notice delivery (${notices.length})</h3>
-${notices.length === 0 ? '<p>No notice for this month.</p>' : `<table class="notices"><thead><tr><th>Partner</th><th>Kinds</th><th>Status</th><th class="num">Attempts</th><th>Sent</th><th>Last error</th></tr></thead><tbody>${notices.map((n) => `<tr><td>${esc(n.partnerId)} ${esc(n.partnerName)}</td><td>${esc(n.kinds.join(', '))}</td><td class="status-${esc(n.status)}">${esc(n.status)}</td><td class="num">${n.attempts}</td><td>${esc(n.sentAt ?? '')}</td><td>${esc(n.lastError ?? '')}</td></tr>`).join('\n')}</tbody></table>`}
+${notices.length === 0 ? '<p>No notice for this month.</p>' : `<table class="notices"><thead><tr><th>Partner</th><th>Kinds</th><th>Status</th><th class="num">Attempts</th><th>Sent</th><th>Last error</th></tr></thead><tbody>${notices.map((n) => `<tr><td>${esc(n.partnerId ?? '')} ${esc(n.partnerName ?? '')}</td><td>${esc(n.kinds.join(', '))}</td>${renderDelivery(n)}</tr>`).join('\n')}</tbody></table>`}
+<h3>Operations summary (${summaries.length})</h3>
+${summaries.length === 0 ? '<p>No operations summary covers this month.</p>' : `<table class="ops-summaries"><thead><tr><th>Notice</th><th class="num">Cycles covered</th><th>Status</th><th class="num">Attempts</th><th>Sent</th><th>Last error</th></tr></thead><tbody>${summaries.map((n) => `<tr><td>operations summary</td><td class="num">${n.cycles.length}</td>${renderDelivery(n)}</tr>`).join('\n')}</tbody></table>`}
 </section>`;
+}
+
+function renderDelivery(notice: ReportNotice): string {
+  return `<td class="status-${esc(notice.status)}">${esc(notice.status)}</td><td class="num">${notice.attempts}</td><td>${esc(notice.sentAt ?? '')}</td><td>${esc(notice.lastError ?? '')}</td>`;
 }
 
 function renderDecisionRow(row: ReportRow): string {

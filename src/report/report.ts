@@ -23,9 +23,11 @@ export interface ReportRow {
   noticeStatus: string | null;
 }
 
+/** A partner's notice, or the operations summary (`audience: 'ops'`), which belongs to no partner. */
 export interface ReportNotice {
-  partnerId: string;
-  partnerName: string;
+  audience: 'partner' | 'ops';
+  partnerId: string | null;
+  partnerName: string | null;
   cycles: string[];
   kinds: string[];
   status: string;
@@ -68,16 +70,19 @@ export async function buildReport(store: Store, policy: Policy, cycle?: string):
   if (cycle) query = query.where('cycles.cycle', '=', cycle);
   const rows = await query.execute();
 
+  // The partner is the notice's own, never a decision's: the operations summary covers every
+  // partner's decisions and belongs to none of them.
   let noticeQuery = store.db
     .selectFrom('notices')
     .innerJoin('notice_decisions', 'notice_decisions.notice_id', 'notices.id')
     .innerJoin('decisions', 'decisions.id', 'notice_decisions.decision_id')
-    .innerJoin('partners', 'partners.partner_id', 'decisions.partner_id')
+    .leftJoin('partners', 'partners.partner_id', 'notices.partner_id')
     .select([
       'decisions.cycle_id',
       'decisions.cycle',
       'decisions.trigger',
-      'decisions.partner_id',
+      'notices.audience',
+      'notices.partner_id',
       'partners.partner_name',
       'notices.id',
       'notices.kinds',
@@ -89,12 +94,14 @@ export async function buildReport(store: Store, policy: Policy, cycle?: string):
     .orderBy('notices.id');
   if (cycle) noticeQuery = noticeQuery.where('decisions.cycle', '=', cycle);
   const noticeLinks = await noticeQuery.execute();
-  const noticeByCycle = new Map(noticeLinks.map((n) => [Number(n.cycle_id), n.status]));
+  const noticeByCycle = new Map(noticeLinks.filter((n) => n.audience !== 'ops').map((n) => [Number(n.cycle_id), n.status]));
   const notices = new Map<number, ReportNotice>();
   for (const link of noticeLinks) {
+    const ops = link.audience === 'ops';
     const notice = notices.get(Number(link.id)) ?? {
-      partnerId: link.partner_id,
-      partnerName: link.partner_name,
+      audience: ops ? 'ops' : 'partner',
+      partnerId: ops ? null : link.partner_id,
+      partnerName: ops ? null : link.partner_name,
       cycles: [],
       kinds: JSON.parse(link.kinds) as string[],
       status: link.status,
@@ -173,9 +180,12 @@ export function formatReport(report: Report, format: ReportFormat): string {
 /**
  * One CSV cell, quoted when needed. A cell a spreadsheet would read as a formula (=, +, -, @, tab,
  * CR, LF, or their full-width forms) is prefixed with an apostrophe so it stays text; only a plain
- * negative number keeps its `-`, since `-1+1` is a formula too.
+ * negative number keeps its `-`, since `-1+1` is a formula too. A spreadsheet whose list separator
+ * is `;` (most of Europe) starts a new cell after every `;`, whatever the quotes, so what follows a
+ * `;` gets the same apostrophe when it would start a formula or a quoted field.
  */
 export function csvCell(value: string): string {
-  const neutral = /^[=+@\t\r\n＝＋－＠]/.test(value) || (value.startsWith('-') && !/^-\d+(\.\d+)?$/.test(value)) ? `'${value}` : value;
+  const leading = /^[=+@\t\r\n＝＋－＠]/.test(value) || (value.startsWith('-') && !/^-\d+(\.\d+)?$/.test(value)) ? `'${value}` : value;
+  const neutral = leading.replace(/;(?=[ ]*[=+\-@\t\r\n"＝＋－＠])/g, ";'");
   return /[",\r\n]/.test(neutral) || neutral !== neutral.trim() ? `"${neutral.replace(/"/g, '""')}"` : neutral;
 }

@@ -58,20 +58,95 @@ describe('Dockerfile', () => {
     expect(readFileSync(path.join(REPO_ROOT, 'dist', 'jobs', 'cli.js'), 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
   });
 
-  it('its health check passes on a fresh heartbeat and fails on a stale or missing one', () => {
+  it('pulls nothing but its base image: no `# syntax=` frontend, which BuildKit would fetch from a registry', () => {
+    expect(dockerfile).not.toMatch(/^#\s*syntax\s*=/im);
+    const bases = stages.map((stage) => stage.split(/\s/)[0]);
+    expect(new Set(bases)).toEqual(new Set(['node:20-bookworm-slim']));
+  });
+
+  it('compiles the native addon only where it ships: the build stage runs tsc with install scripts off', () => {
+    const build = stages.find((stage) => / AS build\b/.test(stage.split('\n')[0]!))!;
+    expect(build).not.toMatch(/g\+\+|python3|node-gyp|rebuild/);
+    expect(instructions(build, 'RUN')).toEqual(expect.arrayContaining(['npm ci --ignore-scripts', 'npm run build']));
+  });
+
+  it('ships better-sqlite3 as its addon and JavaScript only: no SQLite sources or compile leftovers', () => {
+    const deps = stages.find((stage) => / AS deps\b/.test(stage.split('\n')[0]!))!;
+    const strip = deps.slice(deps.indexOf('npm rebuild better-sqlite3'));
+    expect(strip).toMatch(/rm -rf build deps src binding\.gyp/);
+    expect(strip).toMatch(/mv better_sqlite3\.node build\/Release\//);
+    // what the runtime takes from that stage is node_modules alone
+    expect(instructions(runtime, 'COPY').filter((args) => args.startsWith('--from=deps'))).toEqual(['--from=deps /app/node_modules ./node_modules']);
+    // and the addon loads from where the strip leaves it (the `bindings` package looks in build/Release)
+    expect(existsSync(path.join(REPO_ROOT, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'))).toBe(true);
+    expect(readFileSync(path.join(REPO_ROOT, 'node_modules', 'better-sqlite3', 'lib', 'database.js'), 'utf8')).toContain("require('bindings')('better_sqlite3.node')");
+  });
+});
+
+/**
+ * The health check sees the processes of its own container (its PID namespace): here a fresh one
+ * stands in for a container, which needs root.
+ */
+const NAMESPACE_SKIP = process.env.CI === 'true' || canMakePidNamespace() ? null : 'needs root (unshare --pid) to stand in for a container';
+if (NAMESPACE_SKIP) console.warn(`the health check in a container of its own: skipped, ${NAMESPACE_SKIP}`);
+
+function canMakePidNamespace(): boolean {
+  return spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true'], { stdio: 'ignore' }).status === 0;
+}
+
+describe.skipIf(NAMESPACE_SKIP !== null)(`the health check, in a container of its own${NAMESPACE_SKIP ? ` (skipped: ${NAMESPACE_SKIP})` : ''}`, () => {
+  /**
+   * Runs `script` as PID 1's child in a new PID namespace with its own /proc, as `docker run` does,
+   * and returns what it echoed. `$CLI` and `$CHECK` are set for it.
+   */
+  const inContainer = (script: string, env: Record<string, string>) => {
+    const result = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'sh', '-c', script], {
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH ?? '',
+        CLI: path.join(REPO_ROOT, 'dist', 'jobs', 'cli.js'),
+        CHECK: path.join(REPO_ROOT, 'jobs', 'healthcheck.mjs'),
+        POLICY_FILE: path.join(REPO_ROOT, 'data', 'policy.json'),
+        ...env,
+      },
+      timeout: 25_000,
+    });
+    expect(result.status, result.stderr).toBe(0);
+    return result.stdout;
+  };
+
+  it('a scheduler container: healthy on a fresh heartbeat, unhealthy on a stale or missing one', () => {
     const temp = tempDir();
     try {
       const heartbeat = path.join(temp.dir, 'scheduler.heartbeat');
-      const check = () =>
-        spawnSync(process.execPath, [path.join(REPO_ROOT, 'jobs', 'healthcheck.mjs')], {
-          encoding: 'utf8',
-          env: { PATH: process.env.PATH ?? '', HEARTBEAT_FILE: heartbeat },
-        }).status;
-      expect(check()).toBe(1);
-      writeFileSync(heartbeat, JSON.stringify({ at: new Date().toISOString(), state: 'idle', pid: 1 }));
-      expect(check()).toBe(0);
-      writeFileSync(heartbeat, JSON.stringify({ at: new Date(Date.now() - 10 * 60_000).toISOString(), state: 'idle', pid: 1 }));
-      expect(check()).toBe(1);
+      const stale = JSON.stringify({ at: new Date(Date.now() - 10 * 60_000).toISOString(), state: 'idle', pid: 7 });
+      const out = inContainer(
+        `node "$CLI" schedule 2>/dev/null &
+         for i in $(seq 1 100); do [ -s "$HEARTBEAT_FILE" ] && break; sleep 0.1; done
+         node "$CHECK" >/dev/null 2>&1; echo "fresh $?"
+         printf '%s' '${stale}' > "$HEARTBEAT_FILE"; node "$CHECK" >/dev/null 2>&1; echo "stale $?"
+         rm "$HEARTBEAT_FILE"; node "$CHECK" >/dev/null 2>&1; echo "missing $?"
+         kill $!; wait`,
+        { HEARTBEAT_FILE: heartbeat, DATABASE_URL: path.join(temp.dir, 'reeval.sqlite'), OUTBOX_DIR: path.join(temp.dir, 'outbox'), CRON_SCHEDULE: '0 6 1 1 *' },
+      );
+      expect(out.trim().split('\n')).toEqual(['fresh 0', 'stale 1', 'missing 1']);
+    } finally {
+      temp.cleanup();
+    }
+  });
+
+  it('a one-off container (import, run, report) keeps no heartbeat and is healthy, even beside a stale one', () => {
+    const temp = tempDir();
+    try {
+      const heartbeat = path.join(temp.dir, 'scheduler.heartbeat');
+      writeFileSync(heartbeat, JSON.stringify({ at: new Date(Date.now() - 10 * 60_000).toISOString(), state: 'idle', pid: 7 }));
+      const out = inContainer(
+        `sleep 5 & node "$CHECK"; echo "one-off $?"; rm "$HEARTBEAT_FILE"; node "$CHECK"; echo "no heartbeat $?"; kill $!`,
+        { HEARTBEAT_FILE: heartbeat },
+      );
+      expect(out).toContain('healthy: this container does not run the scheduler');
+      expect(out).toContain('one-off 0');
+      expect(out).toContain('no heartbeat 0');
     } finally {
       temp.cleanup();
     }

@@ -8,25 +8,13 @@ import type { RunJson } from '../../src/run/run.js';
 import { runCli, SAMPLE_DIR } from '../helpers/cli.js';
 import { spawnCli } from '../helpers/spawn-cli.js';
 import { startFaultySmtpServer } from '../helpers/faulty-smtp.js';
+import { canMount } from '../helpers/mounts.js';
 import { tempDir } from '../helpers/temp-store.js';
 
 const AS_OF = '2026-10-15';
 const NOW = () => new Date('2026-10-15T06:00:00Z');
 const NOTICES = 9; // eight partners and the operations summary
 
-/** A small tmpfs stands in for a full or read-only disk; mounting one needs root, as in CI. */
-function canMount(): boolean {
-  const probe = tempDir();
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', probe.dir], { stdio: 'ignore' });
-    execFileSync('umount', [probe.dir], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    probe.cleanup();
-  }
-}
 const MOUNTABLE = canMount();
 
 describe('storage faults', () => {

@@ -143,6 +143,30 @@ describe('CSV report cells', () => {
     expect(cellsOf(names.map((name) => row(name)))).toEqual(names.map((name) => [`'${name}`, '']));
   });
 
+  it('neutralises what follows a ; too, for a spreadsheet whose list separator is ;', () => {
+    const names = ['Acme;=1+1', 'x;+1', 'x; =1', 'x;"=1+1"', 'x;-1+1', 'x;@SUM(A1)', 'x;＝１', 'x;\t=1', 'a;=1,b;=2', 'a;b', 'a;5'];
+    const rows = names.map((name, i) => ({ ...row(name, i % 2 ? '-12.50' : null), partnerId: `P${i}` }));
+    const csv = formatReport({ cycle: null, policyVersion: '2025-10', minimumTtmUsd: '1000000.00', rows, notices: [] }, 'csv');
+    // Read as such a spreadsheet reads it: every ; starts a cell, a quote opens a quoted field only at the start of one.
+    const cells = (parse(csv, { delimiter: ';', relax_quotes: true, relax_column_count: true }) as string[][]).flat();
+    expect(cells.length).toBeGreaterThan(rows.length * 2);
+    for (const cell of cells) if (!PLAIN_NUMBER.test(cell)) expect(cell).not.toMatch(FORMULA_START);
+    // and a spreadsheet that separates by , sees each name whole, an apostrophe after each such ;
+    expect(cellsOf(rows).map(([name]) => name)).toEqual([
+      "Acme;'=1+1",
+      "x;'+1",
+      "x;' =1",
+      `x;'"=1+1"`,
+      "x;'-1+1",
+      "x;'@SUM(A1)",
+      "x;'＝１",
+      "x;'\t=1",
+      "a;'=1,b;'=2",
+      'a;b',
+      'a;5',
+    ]);
+  });
+
   it('leaves plain text, a negative amount and a name with an inner = as they are', () => {
     expect(cellsOf([row('Contoso', '-12.50'), row('A=B', '999999.99'), row('株式会社さくら', '0.00')])).toEqual([
       ['Contoso', '-12.50'],
