@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../db/database.js';
 import { ImportRejected, type RowProblem, UsageError } from '../errors.js';
@@ -91,7 +91,7 @@ export async function importDirectory(
     );
   }
   const files = plan.map((entry) => ({ ...entry, file: path.join(dir, entry.name) }));
-  for (const entry of files) assertReadable(entry.file);
+  for (const entry of files) assertInside(dir, entry.file);
   const summaries = await withImportTransaction(store, async (tx) => {
     const done: ImportSummary[] = [];
     const rejected: ImportRejected[] = [];
@@ -121,6 +121,18 @@ function assertReadable(file: string): void {
     throw new UsageError(`cannot read ${displayName(file)}: ${code === 'ENOENT' ? 'no such file' : code}`);
   }
   if (!stats.isFile()) throw new UsageError(`${displayName(file)} is not a file`);
+}
+
+/**
+ * A file of a folder import must be in that folder: a symbolic link that leads out of it is refused
+ * before anything is read, so that nothing of the file it points to can reach a message.
+ */
+function assertInside(dir: string, file: string): void {
+  assertReadable(file);
+  const relative = path.relative(realpathSync(dir), realpathSync(file));
+  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
+    throw new UsageError(`${displayName(file)} is a symbolic link to a file outside ${displayName(dir)}: a folder import reads only the folder's own files; copy the file into the folder instead`);
+  }
 }
 
 function displayName(file: string): string {
