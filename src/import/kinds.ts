@@ -1,3 +1,5 @@
+import { amountMicro, exportedAmountMicro, withoutTextGuard } from './amounts.js';
+import { exportedDate } from './exported-dates.js';
 import * as field from './fields.js';
 import { FieldProblem } from './fields.js';
 
@@ -61,57 +63,22 @@ function cell<T>(cells: RowCells, column: string, parse: (value: string) => T, p
   }
 }
 
-const AMOUNT_PLACES = 6;
-/** No single charge line is a trillion in any currency; beyond that a sum could overflow 64 bits. */
-const AMOUNT_MAX_WHOLE = 999_999_999_999n;
-
-/** Integer micro-units: a JS number when it is exactly representable, a BigInt otherwise. */
-function amountMicro(value: string): number | bigint {
-  const plain = plainAmountMicro(value);
-  if (plain !== undefined) return plain;
-  const micro = field.scaledDecimal(value, AMOUNT_PLACES, AMOUNT_MAX_WHOLE);
-  return micro >= BigInt(Number.MIN_SAFE_INTEGER) && micro <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(micro) : micro;
-}
-
-/**
- * The common case, `-?` then one to nine digits, then optionally `.` and one to six: read digit by
- * digit in exact integer arithmetic (at most 15 digits, below 2^53), for it runs once per revenue
- * line. Anything else is undefined, and goes through the BigInt path and its messages.
- */
-function plainAmountMicro(value: string): number | undefined {
-  const length = value.length;
-  const negative = value.charCodeAt(0) === 45;
-  let i = negative ? 1 : 0;
-  let whole = 0;
-  const wholeStart = i;
-  for (; i < length; i++) {
-    const digit = value.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9) break;
-    whole = whole * 10 + digit;
-  }
-  if (i === wholeStart || i - wholeStart > 9) return undefined;
-  let fraction = 0;
-  let places = 0;
-  if (i < length) {
-    if (value.charCodeAt(i) !== 46) return undefined;
-    for (i++; i < length; i++, places++) {
-      const digit = value.charCodeAt(i) - 48;
-      if (digit < 0 || digit > 9) return undefined;
-      fraction = fraction * 10 + digit;
-    }
-    if (places === 0 || places > AMOUNT_PLACES) return undefined;
-  }
-  const micro = whole * 1_000_000 + fraction * 10 ** (AMOUNT_PLACES - places);
-  // `-0` and `-0.00` are zero, not a negative credit.
-  return negative && micro !== 0 ? -micro : micro;
-}
-
 const partnerId = (value: string) => field.text(value, 64);
 // Parsers are made once here, not per row: the revenue files have millions of rows.
 const optionalId = (value: string) => field.optionalText(value, 64);
 const optionalLabel = (value: string) => field.optionalText(value, 128);
 const requiredId = (value: string) => field.text(value, 64);
 const optionalTenant = (value: string) => (value.trim() === '' ? null : tenantId(value.trim()));
+/** A parser of a Partner Center cell, which a spreadsheet may have prefixed with its text-guard apostrophe. */
+const guarded =
+  <T>(parse: (value: string) => T) =>
+  (value: string): T =>
+    parse(value.charCodeAt(0) === 39 ? withoutTextGuard(value) : value);
+const exportedMpnId = guarded(optionalId);
+const exportedTenant = guarded(optionalTenant);
+const exportedInvoice = guarded(requiredId);
+const exportedCurrency = guarded(field.currency);
+const exportedDay = guarded(exportedDate);
 
 export const PARTNERS: KindSpec = {
   kind: 'partners',
@@ -196,20 +163,20 @@ export const PARTNER_CENTER_REVENUE: KindSpec = {
   parse(cells, problems) {
     const before = problems.length;
     const dateColumn = cells.has('ChargeStartDate') && cells.get('ChargeStartDate').trim() !== '' ? 'ChargeStartDate' : 'OrderDate';
-    const mpnId = cell(cells, 'MpnId', optionalId, problems);
-    const tenant = cell(cells, 'PartnerId', optionalTenant, problems);
+    const mpnId = cell(cells, 'MpnId', exportedMpnId, problems);
+    const tenant = cell(cells, 'PartnerId', exportedTenant, problems);
     if (problems.length === before && mpnId === null && tenant === null) {
       problems.push({ column: cells.has('MpnId') ? 'MpnId' : 'PartnerId', value: '', message: 'is empty: neither MpnId nor PartnerId names the partner' });
     }
     const values = [
       // partner_id is filled in from MpnId or PartnerId once the partner is found
       mpnId,
-      cell(cells, dateColumn, field.partnerCenterDate, problems),
-      cell(cells, 'Subtotal', amountMicro, problems),
-      cell(cells, 'Currency', field.currency, problems),
+      cell(cells, dateColumn, exportedDay, problems),
+      cell(cells, 'Subtotal', exportedAmountMicro, problems),
+      cell(cells, 'Currency', exportedCurrency, problems),
       null,
       tenant,
-      cell(cells, 'InvoiceNumber', requiredId, problems),
+      cell(cells, 'InvoiceNumber', exportedInvoice, problems),
       cell(cells, 'ProductCategory', optionalLabel, problems),
     ];
     return problems.length > before ? null : values;

@@ -1,0 +1,117 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/engines.js';
+import { PARTNERS_CSV, PGA, reconciliationCsv, reconciliationLine, type ReconciliationLine } from '../helpers/partner-center.js';
+
+/** Partner Center exports as people download them and pass them around, imported through the command line. */
+describe.each(ENGINES)('Partner Center exports as they come, on %s', (engine) => {
+  let temp: TestDatabase;
+  beforeEach(async () => {
+    temp = await createTestDatabase(engine);
+    expect((await cli('import', 'partners', write('partners.csv', PARTNERS_CSV))).code).toBe(0);
+  });
+  afterEach(async () => temp.cleanup());
+
+  const write = (name: string, content: string | Buffer) => {
+    const file = path.join(temp.dir, name);
+    writeFileSync(file, content);
+    return file;
+  };
+  const cli = (...args: string[]) => runCli(args, { DATABASE_URL: temp.databaseUrl });
+  const importExport = (name: string, lines: ReconciliationLine[]) => cli('import', 'revenue', write(name, reconciliationCsv(lines)));
+  const lines = () =>
+    temp.query<{ invoice_number: string; charge_date: string; amount_micro: string }>(
+      'select invoice_number, charge_date, cast(amount_micro as text) as amount_micro from revenue_lines order by id',
+    );
+  const revenueState = async () => ({ lines: await lines(), batches: await temp.query('select id from import_batches order by id') });
+
+  it('reads every date form of a passed-around export, an offset to its UTC day', async () => {
+    const dated = (n: number, ChargeStartDate: string) => reconciliationLine({ InvoiceNumber: `G00${n}`, ChargeStartDate });
+    const result = await importExport('dates.csv', [
+      dated(1, '9/30/2025'),
+      dated(2, '9/30/2025 12:00:00 AM'),
+      dated(3, '9/30/2025 11:59:59 PM'),
+      dated(4, '2025-09-30'),
+      dated(5, '2025-09-30T20:00:00Z'),
+      dated(6, '2025-09-30T20:00:00-04:00'),
+      dated(7, '2025-10-01T08:00:00+09:00'),
+      dated(8, '2025/9/30'),
+      dated(9, '2025/10/1 0:00'),
+      dated(10, "'9/30/2025"),
+    ]);
+    expect(result.stderr).toMatch(/10 rows read, 10 inserted/);
+    expect(result.code).toBe(0);
+    expect((await lines()).map((line) => `${line.invoice_number} ${line.charge_date}`)).toEqual([
+      'G001 2025-09-30',
+      'G002 2025-09-30',
+      'G003 2025-09-30',
+      'G004 2025-09-30',
+      'G005 2025-09-30',
+      // 20:00 four hours behind UTC is midnight past in UTC: the charge belongs to October.
+      'G006 2025-10-01',
+      'G007 2025-09-30',
+      'G008 2025-09-30',
+      'G009 2025-10-01',
+      'G0010 2025-09-30',
+    ]);
+  });
+
+  it('refuses an impossible date or time, naming the line and column, and changes nothing', async () => {
+    const before = await revenueState();
+    const result = await importExport('bad-dates.csv', [
+      reconciliationLine({ ChargeStartDate: '2/30/2025' }),
+      reconciliationLine({ ChargeStartDate: '2025/13/1' }),
+      reconciliationLine({ ChargeStartDate: '2025-09-30T24:30:00Z' }),
+      reconciliationLine({ ChargeStartDate: '2025-09-30T20:00:00+15:00' }),
+      reconciliationLine({ ChargeStartDate: '', OrderDate: '46027' }),
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('bad-dates.csv:2 column ChargeStartDate value "2/30/2025": is not a real calendar date');
+    expect(result.stderr).toContain('bad-dates.csv:3 column ChargeStartDate value "2025/13/1": is not a real calendar date');
+    expect(result.stderr).toContain('bad-dates.csv:4 column ChargeStartDate value "2025-09-30T24:30:00Z": is not a real time of day');
+    expect(result.stderr).toContain('bad-dates.csv:5 column ChargeStartDate value "2025-09-30T20:00:00+15:00": has an impossible UTC offset');
+    expect(result.stderr).toContain('bad-dates.csv:6 column OrderDate value "46027": looks like a spreadsheet serial number');
+    expect(await revenueState()).toEqual(before);
+  });
+
+  it('converts exponent notation exactly and strips a text-guard apostrophe', async () => {
+    const amount = (n: number, Subtotal: string) => reconciliationLine({ InvoiceNumber: `G10${n}`, Subtotal });
+    const result = await importExport('numbers.csv', [
+      amount(1, '0E-20'),
+      amount(2, '1.5E+3'),
+      amount(3, '-2.5E-5'),
+      amount(4, "'123.45"),
+      amount(5, "'-0.000001"),
+      amount(6, '9.99999999999999999E+11'),
+      amount(7, '1234.567800000000000000'),
+    ]);
+    expect(result.code).toBe(0);
+    expect((await lines()).map((line) => line.amount_micro)).toEqual(['0', '1500000000', '-25', '123450000', '-1', '999999999999999999', '1234567800']);
+  });
+
+  it('refuses thousands separators and amounts finer than a millionth, naming each line, and changes nothing', async () => {
+    const before = await revenueState();
+    const result = await importExport('spreadsheet.csv', [
+      reconciliationLine({ Subtotal: '1,234.50' }),
+      reconciliationLine({ Subtotal: '1.23456789E-3' }),
+      reconciliationLine({ Subtotal: '0.0000001' }),
+      reconciliationLine({ Subtotal: '1E+20' }),
+      reconciliationLine({ Subtotal: '12,5' }),
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('spreadsheet.csv:2 column Subtotal value "1,234.50": has thousands separators: export again; do not save from a spreadsheet');
+    expect(result.stderr).toContain('spreadsheet.csv:3 column Subtotal value "1.23456789E-3": is 0.00123456789 written out, which has more than 6 decimal places');
+    expect(result.stderr).toContain('spreadsheet.csv:4 column Subtotal value "0.0000001": has more than 6 decimal places');
+    expect(result.stderr).toContain('spreadsheet.csv:5 column Subtotal value "1E+20": is 100000000000000000000 written out, which is larger than 999,999,999,999');
+    expect(result.stderr).toContain('spreadsheet.csv:6 column Subtotal value "12,5": uses a comma as decimal point: export again; do not save from a spreadsheet');
+    expect(await revenueState()).toEqual(before);
+  });
+
+  it('still matches the partner of a line whose ids a spreadsheet guarded with an apostrophe', async () => {
+    const result = await importExport('guarded.csv', [reconciliationLine({ MpnId: `'${PGA.location}`, InvoiceNumber: "'G777", Currency: "'USD" })]);
+    expect(result.code).toBe(0);
+    expect(await temp.query('select partner_id, invoice_number, currency from revenue_lines')).toEqual([{ partner_id: PGA.partnerId, invoice_number: 'G777', currency: 'USD' }]);
+  });
+});
