@@ -36,6 +36,8 @@ export interface ImportSummary {
   status: 'imported' | 'unchanged';
   batchId: number;
   rowsRead: number;
+  /** Rows of nothing but empty fields, skipped (counted in `rowsRead`). */
+  emptyRows: number;
   inserted: number;
   replaced: number;
   /** Partner Center rows whose partner could not be found. */
@@ -167,6 +169,7 @@ async function importRows(tx: ImportTx, kind: ImportKind, file: string, options:
     status: 'imported',
     batchId: 0,
     rowsRead: 0,
+    emptyRows: 0,
     inserted: 0,
     replaced: 0,
     skipped: 0,
@@ -201,6 +204,7 @@ async function importRows(tx: ImportTx, kind: ImportKind, file: string, options:
         continue;
       }
       problems.addAll(event.problems, event.problemCount);
+      summary.emptyRows += event.emptyRows;
       await job!.consume(event.values, event.lines, event.rowsRead);
       progress?.update(summary.rowsRead, event.bytesRead);
     }
@@ -478,6 +482,7 @@ export function formatSummary(summary: ImportSummary): string {
   const encoding = summary.encoding === 'shift_jis' ? 'Shift_JIS' : 'UTF-8';
   const parts = [`${n(summary.rowsRead)} rows read`, `${n(summary.inserted)} inserted`, `${n(summary.replaced)} replaced`];
   if (summary.format === 'partner-center') parts.push(`${n(summary.skipped)} unmatched (not imported)`);
+  if (summary.emptyRows > 0) parts.push(`${n(summary.emptyRows)} empty row${summary.emptyRows === 1 ? '' : 's'} skipped`);
   const lines = [
     `${summary.file}: ${summary.kind}${summary.format === 'partner-center' ? ' (Partner Center export)' : ''}, ${encoding} — ${parts.join(', ')} in ${(summary.millis / 1000).toFixed(2)} s`,
   ];

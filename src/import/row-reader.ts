@@ -40,6 +40,8 @@ export type ReadEvent =
       problems: LineProblem[];
       problemCount: number;
       rowsRead: number;
+      /** Rows of nothing but empty fields (bare commas), skipped. */
+      emptyRows: number;
       bytesRead: number;
     };
 
@@ -77,6 +79,7 @@ export async function* readRows(request: ReadRequest): AsyncGenerator<ReadEvent>
     problems: [] as LineProblem[],
     problemCount: 0,
     rowsRead: 0,
+    emptyRows: 0,
     bytesRead,
   });
 
@@ -112,6 +115,10 @@ export async function* readRows(request: ReadRequest): AsyncGenerator<ReadEvent>
         const { fields, line } = records[r]!;
         record = fields;
         out.rowsRead++;
+        if (isBlank(fields)) {
+          out.emptyRows++;
+          continue;
+        }
         if (fields.length !== header.length) {
           problem(line, '', '', `has ${fields.length} field${fields.length === 1 ? '' : 's'}; the header has ${header.length}`);
           continue;
@@ -153,4 +160,10 @@ export async function* readRows(request: ReadRequest): AsyncGenerator<ReadEvent>
     yield startEvent(request.format ?? 'canonical');
     yield { ...chunk(), problemCount: 1, problems: [{ line: 0, column: '', value: '', message: 'the file is empty: it has no header row' }] };
   }
+}
+
+/** A row of bare commas, as a spreadsheet writes for rows it once formatted. */
+function isBlank(fields: readonly string[]): boolean {
+  for (const field of fields) if (field !== '' && field.trim() !== '') return false;
+  return true;
 }

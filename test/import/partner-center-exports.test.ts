@@ -114,4 +114,19 @@ describe.each(ENGINES)('Partner Center exports as they come, on %s', (engine) =>
     expect(result.code).toBe(0);
     expect(await temp.query('select partner_id, invoice_number, currency from revenue_lines')).toEqual([{ partner_id: PGA.partnerId, invoice_number: 'G777', currency: 'USD' }]);
   });
+
+  it('skips rows of bare commas, as a spreadsheet saves rows it once formatted, and counts them', async () => {
+    const text = reconciliationCsv([reconciliationLine({ InvoiceNumber: 'G201' }), reconciliationLine({ InvoiceNumber: 'G202' })]);
+    const bare = ','.repeat(46);
+    const [header, first, second] = text.trimEnd().split('\r\n');
+    const file = write('bare-commas.csv', [header, bare, first, bare, ' , ,', second, bare, ''].join('\r\n'));
+    const result = await cli('import', 'revenue', file);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/6 rows read, 2 inserted, 0 replaced, 0 unmatched \(not imported\), 4 empty rows skipped/);
+    expect((await lines()).map((line) => line.invoice_number)).toEqual(['G201', 'G202']);
+
+    const partners = await cli('import', 'partners', write('partners-bare.csv', `${PARTNERS_CSV}\n,,,,,,,,,\n,,,,,,,,,\n`));
+    expect(partners.stderr).toMatch(/4 rows read, 0 inserted, 2 replaced, 2 empty rows skipped/);
+    expect(partners.code).toBe(0);
+  });
 });
