@@ -76,7 +76,10 @@ const guarded =
     parse(value.charCodeAt(0) === 39 ? withoutTextGuard(value) : value);
 const exportedMpnId = guarded(optionalId);
 const exportedTenant = guarded(optionalTenant);
-const exportedInvoice = guarded(requiredId);
+const exportedInvoice = guarded((value: string) => {
+  if (value.trim() === '') throw new FieldProblem('is empty: the line is not invoiced yet (an unbilled export?)');
+  return requiredId(value);
+});
 const exportedCurrency = guarded(field.currency);
 const exportedDay = guarded(exportedDate);
 

@@ -1,4 +1,5 @@
 import { CsvSyntaxError, type Encoding, type EncodingChoice, openCsv } from './csv-source.js';
+import { describeForeignHeader, UNBILLED_TODO } from './foreign-files.js';
 import {
   type CellProblem,
   type ImportKind,
@@ -69,6 +70,9 @@ export async function* readRows(request: ReadRequest): AsyncGenerator<ReadEvent>
   const cellProblems: CellProblem[] = [];
   let anyProblem = false;
   let started = false;
+  /** Partner Center lines read, and those without an invoice number: all of them, and it is an unbilled export. */
+  let exportLines = 0;
+  let linesWithoutInvoice = 0;
 
   const startEvent = (format: RevenueFormat): ReadEvent => ({ type: 'start', encoding: source.encoding, format });
   const chunk = () => ({
@@ -97,6 +101,12 @@ export async function* readRows(request: ReadRequest): AsyncGenerator<ReadEvent>
       let first = 0;
       if (!spec) {
         header = records[0]!.fields;
+        const foreign = describeForeignHeader(header, request.kind, request.format);
+        if (foreign !== null) {
+          yield startEvent(request.format ?? 'canonical');
+          yield { ...out, problemCount: 1, problems: [{ line: 1, column: '', value: '', message: foreign }] };
+          return;
+        }
         const format = request.format ?? (request.kind === 'revenue' && looksLikePartnerCenter(header) ? 'partner-center' : 'canonical');
         spec = specFor(request.kind, format);
         yield startEvent(format);
@@ -123,6 +133,10 @@ export async function* readRows(request: ReadRequest): AsyncGenerator<ReadEvent>
           problem(line, '', '', `has ${fields.length} field${fields.length === 1 ? '' : 's'}; the header has ${header.length}`);
           continue;
         }
+        if (spec.format === 'partner-center') {
+          exportLines++;
+          if (cells.get('InvoiceNumber').trim() === '') linesWithoutInvoice++;
+        }
         cellProblems.length = 0;
         const values = spec.parse(cells, cellProblems);
         if (!values) {
@@ -146,6 +160,9 @@ export async function* readRows(request: ReadRequest): AsyncGenerator<ReadEvent>
       }
       out.bytesRead = bytesRead;
       yield out;
+    }
+    if (exportLines > 0 && linesWithoutInvoice === exportLines) {
+      yield { ...chunk(), problemCount: 1, problems: [{ line: 1, column: '', value: '', message: `no line has an invoice number: this looks like an unbilled reconciliation export; ${UNBILLED_TODO}` }] };
     }
   } catch (error) {
     if (!(error instanceof CsvSyntaxError)) throw error;

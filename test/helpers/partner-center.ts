@@ -77,3 +77,36 @@ export function reconciliationCsv(lines: ReconciliationLine[], columns: readonly
   const rows = lines.map((line) => columns.map((column) => csvField((line as Record<string, string | undefined>)[column] ?? '')).join(','));
   return `${[columns.join(','), ...rows].join(eol)}${eol}`;
 }
+
+/** Microsoft Learn, "daily rated usage reconciliation file fields" (new commerce). */
+export const DAILY_RATED_USAGE_COLUMNS = [
+  'PartnerId', 'PartnerName', 'CustomerId', 'CustomerName', 'CustomerDomainName', 'CustomerCountry', 'MpnId', 'Tier2MpnId', 'InvoiceNumber', 'ProductId',
+  'SkuId', 'AvailabilityId', 'SkuName', 'ProductName', 'PublisherName', 'PublisherId', 'SubscriptionDescription', 'SubscriptionId', 'ChargeStartDate',
+  'ChargeEndDate', 'UsageDate', 'MeterType', 'MeterCategory', 'MeterId', 'MeterSubCategory', 'MeterName', 'MeterRegion', 'Unit', 'ResourceLocation',
+  'ConsumedService', 'ResourceGroup', 'ResourceURI', 'ChargeType', 'UnitPrice', 'Quantity', 'UnitType', 'BillingPreTaxTotal', 'BillingCurrency',
+  'PricingPreTaxTotal', 'PricingCurrency', 'ServiceInfo1', 'ServiceInfo2', 'Tags', 'AdditionalInfo', 'EffectiveUnitPrice', 'PCToBCExchangeRate',
+  'PCToBCExchangeRateDate', 'EntitlementId', 'EntitlementDescription', 'PartnerEarnedCreditPercentage', 'CreditPercentage', 'CreditType', 'BenefitOrderId',
+  'BenefitId', 'BenefitType',
+] as const;
+
+/** Microsoft Learn, "license-based reconciliation files" (legacy, before new commerce). */
+export const LEGACY_LICENSE_BASED_COLUMNS = [
+  'PartnerId', 'CustomerId', 'CustomerName', 'MpnId', 'ResellerMpnId', 'OrderId', 'SubscriptionId', 'SyndicationPartnerSubscriptionNumber', 'OfferId',
+  'DurableOfferId', 'OfferName', 'SubscriptionStartDate', 'SubscriptionEndDate', 'ChargeStartDate', 'ChargeEndDate', 'ChargeType', 'UnitPrice', 'Quantity',
+  'Amount', 'TotalOtherDiscount', 'Subtotal', 'Tax', 'TotalForCustomer', 'Currency', 'DomainName', 'SubscriptionName', 'SubscriptionDescription',
+  'BillingCycleType',
+] as const;
+
+/** Microsoft Learn, "usage-based reconciliation files" (legacy, before new commerce). */
+export const LEGACY_USAGE_BASED_COLUMNS = [
+  'PartnerId', 'PartnerName', 'PartnerBillableAccountId', 'CustomerCompanyName', 'MpnId', 'ResellerMpnId', 'InvoiceNumber', 'ChargeStartDate', 'ChargeEndDate',
+  'SubscriptionId', 'SubscriptionName', 'SubscriptionDescription', 'OrderId', 'ServiceName', 'ServiceType', 'ResourceGuid', 'ResourceName', 'Region', 'Sku',
+  'DetailLineItemId', 'ConsumedQuantity', 'IncludedQuantity', 'OverageQuantity', 'ListPrice', 'PretaxCharges', 'TaxAmount', 'PostTaxTotal', 'Currency',
+] as const;
+
+/** A file of `columns` with one line of plausible values, quoted as PowerShell's Export-Csv quotes every field when `quoteAll`. */
+export function exportWithColumns(columns: readonly string[], values: Record<string, string> = {}, quoteAll = false): string {
+  const cell = (text: string) => (quoteAll ? `"${text.replace(/"/g, '""')}"` : csvField(text));
+  const line = columns.map((column) => cell(values[column] ?? reconciliationLine()[column as keyof ReconciliationLine] ?? '1'));
+  return `${columns.map(cell).join(',')}\r\n${line.join(',')}\r\n`;
+}

@@ -3,7 +3,18 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/engines.js';
-import { PARTNERS_CSV, PGA, reconciliationCsv, reconciliationLine, type ReconciliationLine } from '../helpers/partner-center.js';
+import {
+  DAILY_RATED_USAGE_COLUMNS,
+  exportWithColumns,
+  LEGACY_LICENSE_BASED_COLUMNS,
+  LEGACY_USAGE_BASED_COLUMNS,
+  PARTNERS_CSV,
+  PGA,
+  RECONCILIATION_COLUMNS,
+  reconciliationCsv,
+  reconciliationLine,
+  type ReconciliationLine,
+} from '../helpers/partner-center.js';
 
 /** Partner Center exports as people download them and pass them around, imported through the command line. */
 describe.each(ENGINES)('Partner Center exports as they come, on %s', (engine) => {
@@ -128,5 +139,34 @@ describe.each(ENGINES)('Partner Center exports as they come, on %s', (engine) =>
     const partners = await cli('import', 'partners', write('partners-bare.csv', `${PARTNERS_CSV}\n,,,,,,,,,\n,,,,,,,,,\n`));
     expect(partners.stderr).toMatch(/4 rows read, 0 inserted, 2 replaced, 2 empty rows skipped/);
     expect(partners.code).toBe(0);
+  });
+
+  it.each([
+    ['a daily rated usage file', () => exportWithColumns(DAILY_RATED_USAGE_COLUMNS), /this is a Partner Center daily rated usage file.*\(it has UsageDate, MeterId, MeterCategory, BillingPreTaxTotal\); import the new commerce invoice reconciliation file instead/],
+    ['a legacy license-based reconciliation file', () => exportWithColumns(LEGACY_LICENSE_BASED_COLUMNS), /this is a legacy license-based reconciliation file .*\(it has SyndicationPartnerSubscriptionNumber, DurableOfferId, TotalOtherDiscount\)/],
+    ['a legacy usage-based reconciliation file', () => exportWithColumns(LEGACY_USAGE_BASED_COLUMNS), /this is a legacy usage-based reconciliation file/],
+    ['an unbilled export without the InvoiceNumber column', () => exportWithColumns(RECONCILIATION_COLUMNS.filter((c) => c !== 'InvoiceNumber')), /this looks like an unbilled reconciliation export.*import the reconciliation file of an issued invoice/],
+    ['an unbilled export whose invoice numbers are empty', () => reconciliationCsv([reconciliationLine({ InvoiceNumber: '' }), reconciliationLine({ InvoiceNumber: '' })]), /no line has an invoice number: this looks like an unbilled reconciliation export/],
+    ['a PowerShell Export-Csv file with its #TYPE line', () => `#TYPE System.Management.Automation.PSCustomObject\r\n${exportWithColumns(RECONCILIATION_COLUMNS, {}, true)}`, /:1: the first line is PowerShell's '#TYPE …' line: the file was written by Export-Csv without -NoTypeInformation/],
+    ['a semicolon-separated file', () => reconciliationCsv([reconciliationLine()]).replace(/,/g, ';'), /:1: the columns are separated by semicolons \(PartnerId;CustomerId;.*export again; do not save from a spreadsheet/],
+  ])('names %s in its refusal, not a list of missing columns, and changes nothing', async (_name, content, message) => {
+    const before = await revenueState();
+    for (const format of [[], ['--format', 'partner-center']]) {
+      const result = await cli('import', 'revenue', write('other.csv', content()), ...format);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).not.toMatch(/lacks the required column/);
+    }
+    expect(await revenueState()).toEqual(before);
+  });
+
+  it('names a PowerShell or semicolon-separated file of any kind', async () => {
+    const quoted = PARTNERS_CSV.split('\n').map((line) => line.split(',').map((field) => `"${field}"`).join(','));
+    const typeLine = await cli('import', 'partners', write('ps.csv', ['#TYPE System.Management.Automation.PSCustomObject', ...quoted, ''].join('\r\n')));
+    expect(typeLine.code).toBe(2);
+    expect(typeLine.stderr).toMatch(/ps\.csv:1: the first line is PowerShell's '#TYPE …' line/);
+    const semicolons = await cli('import', 'support-plans', write('plans.csv', 'partner_id;plan;term_start;term_end\r\n4100001;ASfP;2025-11-01;2026-10-31\r\n'));
+    expect(semicolons.code).toBe(2);
+    expect(semicolons.stderr).toMatch(/plans\.csv:1: the columns are separated by semicolons \(partner_id;plan;term_start;term_end\)/);
   });
 });
