@@ -1,2 +1,3 @@
 export { IMPORT_KINDS, type ImportKind, type RevenueFormat } from './kinds.js';
-export { formatSummary, importDirectory, importFile, type ImportOptions, type ImportSummary, planDirectory } from './importer.js';
+export { importDirectory, type ImportEntry, importFile, importFiles, type ImportOptions, planDirectory } from './importer.js';
+export { formatSummary, type ImportSummary } from './summary.js';

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -168,5 +168,78 @@ describe.each(ENGINES)('Partner Center exports as they come, on %s', (engine) =>
     const semicolons = await cli('import', 'support-plans', write('plans.csv', 'partner_id;plan;term_start;term_end\r\n4100001;ASfP;2025-11-01;2026-10-31\r\n'));
     expect(semicolons.code).toBe(2);
     expect(semicolons.stderr).toMatch(/plans\.csv:1: the columns are separated by semicolons \(partner_id;plan;term_start;term_end\)/);
+  });
+
+  describe('an invoice split over several files', () => {
+    const part = (n: number, Subtotal: string) => reconciliationLine({ InvoiceNumber: 'G25090001', OrderId: `ORD-${n}`, Subtotal });
+    const partOne = () => reconciliationCsv([part(1, '100.00'), part(2, '200.00'), part(3, '50.25'), reconciliationLine({ InvoiceNumber: 'G25090002', Subtotal: '10' })]);
+    const partTwo = () => reconciliationCsv([part(4, '300.00'), part(5, '-20.00'), part(6, '0.75')]);
+    const invoiceTotal = async (invoice: string) =>
+      (await temp.query<{ n: string; total: string }>(`select cast(count(*) as text) as n, cast(sum(amount_micro) as text) as total from revenue_lines where invoice_number = '${invoice}'`))[0];
+    const totalsMatchLines = async () =>
+      expect(await temp.query('select partner_id, month, currency, cast(amount_micro as text) as amount from revenue_totals order by 1, 2, 3')).toEqual(
+        await temp.query("select partner_id, substr(charge_date, 1, 7) as month, currency, cast(sum(amount_micro) as text) as amount from revenue_lines group by 1, 2, 3 order by 1, 2, 3"),
+      );
+
+    it('adds up within one folder import, and the summary replaces nothing', async () => {
+      const dir = path.join(temp.dir, 'incoming');
+      mkdirSync(dir);
+      writeFileSync(path.join(dir, 'revenue-1.csv'), partOne());
+      writeFileSync(path.join(dir, 'revenue-2.csv'), partTwo());
+      const result = await cli('import', dir);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(/revenue-1\.csv: .* 4 rows read, 4 inserted, 0 replaced/);
+      expect(result.stderr).toMatch(/revenue-2\.csv: .* 3 rows read, 3 inserted, 0 replaced/);
+      expect(result.stderr).not.toMatch(/earlier line/);
+      expect(await invoiceTotal('G25090001')).toEqual({ n: '6', total: '631000000' });
+      await totalsMatchLines();
+    });
+
+    it('adds up when the files are given together on the command line', async () => {
+      const result = await cli('import', 'revenue', write('part-1.csv', partOne()), write('part-2.csv', partTwo()));
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(/part-2\.csv: .* 3 rows read, 3 inserted, 0 replaced/);
+      expect(await invoiceTotal('G25090001')).toEqual({ n: '6', total: '631000000' });
+    });
+
+    it('a later import replaces the invoice, naming it, the earlier lines and the change in its total', async () => {
+      expect((await cli('import', 'revenue', write('part-1.csv', partOne()), write('part-2.csv', partTwo()))).code).toBe(0);
+      const corrected = write('corrected.csv', reconciliationCsv([part(7, '600.00'), part(8, '31.005')]));
+      const result = await cli('import', 'revenue', corrected);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(/corrected\.csv: .* 2 rows read, 2 inserted, 6 replaced/);
+      expect(result.stderr).toContain('  invoice G25090001: 6 earlier lines replaced; total USD 631.00 → 631.005 (+0.005)');
+      expect(result.stderr).not.toContain('G25090002');
+      expect(await invoiceTotal('G25090001')).toEqual({ n: '2', total: '631005000' });
+      expect(await invoiceTotal('G25090002')).toEqual({ n: '1', total: '10000000' });
+      await totalsMatchLines();
+
+      const credited = await cli('import', 'revenue', write('credited.csv', reconciliationCsv([part(9, '-631.005')])));
+      expect(credited.stderr).toContain('  invoice G25090001: 2 earlier lines replaced; total USD 631.005 → -631.005 (-1262.01)');
+    });
+
+    it('a folder imported again with one more part keeps the part imported before unchanged', async () => {
+      const dir = path.join(temp.dir, 'incoming');
+      mkdirSync(dir);
+      writeFileSync(path.join(dir, 'revenue-1.csv'), partOne());
+      expect((await cli('import', dir)).code).toBe(0);
+      writeFileSync(path.join(dir, 'revenue-2.csv'), partTwo());
+      const again = await cli('import', dir);
+      expect(again.code).toBe(0);
+      expect(again.stderr).toMatch(/revenue-1\.csv: already imported/);
+      expect(again.stderr).toMatch(/revenue-2\.csv: .* 3 inserted, 0 replaced/);
+      expect(await invoiceTotal('G25090001')).toEqual({ n: '6', total: '631000000' });
+      await totalsMatchLines();
+    });
+
+    it('one bad part of several given together imports none of them', async () => {
+      const before = await revenueState();
+      const bad = write('part-2.csv', reconciliationCsv([part(4, '1,300.00')]));
+      const result = await cli('import', 'revenue', write('part-1.csv', partOne()), bad);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/part-2\.csv:2 column Subtotal .* thousands separators/);
+      expect(result.stderr).toMatch(/nothing from these files was imported/);
+      expect(await revenueState()).toEqual(before);
+    });
   });
 });
