@@ -184,7 +184,7 @@ async function* readRecords(
  * a small file): a read from the page cache costs microseconds, whereas an asynchronous one hops
  * to the I/O thread pool, whose thread then waits its turn for a core the import keeps busy.
  */
-function* readChunks(file: string, size = CHUNK_BYTES): Generator<Buffer> {
+export function* readChunks(file: string, size = CHUNK_BYTES): Generator<Buffer> {
   const fd = openSync(file, 'r');
   try {
     for (;;) {

@@ -5,7 +5,7 @@ import { ImportRejected, type RowProblem, UsageError } from '../errors.js';
 import { type EncodingChoice, sha256OfFile } from './csv-source.js';
 import { ImportSession } from './invoices.js';
 import { hooksFor } from './kind-hooks.js';
-import { type ImportKind, type KindSpec, type RevenueFormat, specFor } from './kinds.js';
+import { type ImportFormat, type ImportKind, type KindSpec, specFor } from './kinds.js';
 import { type FileRows, openFileRows } from './read-source.js';
 import { LISTED_PROBLEMS, type LineProblem } from './row-reader.js';
 import { createProgress } from './progress.js';
@@ -17,7 +17,7 @@ export interface ImportOptions {
   /** A terminal to draw progress on, or null to stay quiet. */
   progress: (NodeJS.WritableStream & { isTTY?: boolean }) | null;
   /** Revenue only; without it a Partner Center export is recognised by its header. */
-  format?: RevenueFormat;
+  format?: ImportFormat;
   encoding?: EncodingChoice;
   /** Files at least this large are read in a worker thread (default 8 MiB). */
   workerMinBytes?: number;
@@ -32,6 +32,8 @@ export async function importFile(store: Store, kind: ImportKind, file: string, o
 export interface ImportEntry {
   kind: ImportKind;
   file: string;
+  /** This file's layout, when the name tells it (a folder's security-score.jsonl). */
+  format?: ImportFormat;
 }
 
 /**
@@ -47,7 +49,8 @@ export async function importFiles(store: Store, entries: readonly ImportEntry[],
     const rejected: ImportRejected[] = [];
     for (const entry of entries) {
       try {
-        done.push(await tx.savepoint(() => importInto(tx, entry.kind, entry.file, options, session)));
+        const format = entry.format ?? options.format;
+        done.push(await tx.savepoint(() => importInto(tx, entry.kind, entry.file, { ...options, ...(format ? { format } : {}) }, session)));
       } catch (error) {
         if (!(error instanceof ImportRejected)) throw error;
         rejected.push(error);
@@ -64,21 +67,23 @@ export async function importFiles(store: Store, entries: readonly ImportEntry[],
 }
 
 /** The files of a folder, in the order that lets each refer to the ones before (SPEC §5). */
-export function planDirectory(names: readonly string[]): { plan: Array<{ kind: ImportKind; name: string }>; ignored: string[] } {
+export function planDirectory(names: readonly string[]): { plan: Array<{ kind: ImportKind; name: string; format?: ImportFormat }>; ignored: string[] } {
   const byLower = new Map(names.map((name) => [name.toLowerCase(), name]));
-  const plan: Array<{ kind: ImportKind; name: string }> = [];
-  const take = (kind: ImportKind, lower: string) => {
+  const plan: Array<{ kind: ImportKind; name: string; format?: ImportFormat }> = [];
+  const take = (kind: ImportKind, lower: string, format?: ImportFormat) => {
     const name = byLower.get(lower);
-    if (name !== undefined) plan.push({ kind, name });
+    if (name !== undefined) plan.push({ kind, name, ...(format ? { format } : {}) });
   };
   take('partners', 'partners.csv');
   take('fx-rates', 'fx-rates.csv');
   for (const lower of [...byLower.keys()].filter((n) => /^revenue.*\.csv$/.test(n)).sort()) take('revenue', lower);
   take('assessments', 'assessments.csv');
   take('security', 'security.csv');
+  // Graph's score after the CSV: of two snapshots of a partner on one day, the real source's stands.
+  take('security', 'security-score.jsonl', 'graph-security-score');
   take('support-plans', 'support-plans.csv');
   const planned = new Set(plan.map((entry) => entry.name));
-  const ignored = names.filter((name) => name.toLowerCase().endsWith('.csv') && !planned.has(name));
+  const ignored = names.filter((name) => /\.(csv|jsonl)$/i.test(name) && !planned.has(name));
   return { plan, ignored };
 }
 
@@ -94,10 +99,10 @@ export async function importDirectory(
   const { plan, ignored } = planDirectory(readdirSync(dir));
   if (plan.length === 0) {
     throw new UsageError(
-      `${dir} holds none of the known files (partners.csv, fx-rates.csv, revenue*.csv, assessments.csv, security.csv, support-plans.csv)`,
+      `${dir} holds none of the known files (partners.csv, fx-rates.csv, revenue*.csv, assessments.csv, security.csv, security-score.jsonl, support-plans.csv)`,
     );
   }
-  const files = plan.map((entry) => ({ kind: entry.kind, file: path.join(dir, entry.name) }));
+  const files = plan.map((entry) => ({ ...entry, file: path.join(dir, entry.name) }));
   for (const entry of files) assertInside(dir, entry.file);
   const summaries = await importFiles(store, files, { ...options, format: undefined }, dir);
   return { summaries, ignored };
@@ -264,7 +269,7 @@ async function startJob(tx: ImportTx, spec: KindSpec, summary: ImportSummary, pr
       const after = await countRows();
       const removed = hooks.removed?.() ?? 0;
       summary.inserted = after - before + removed;
-      summary.replaced = written - summary.inserted + removed;
+      summary.replaced = written + (hooks.written?.() ?? 0) - summary.inserted + removed;
       summary.millis = millis;
       await tx.run('UPDATE import_batches SET format = ?, encoding = ?, row_count = ?, inserted = ?, replaced = ?, skipped = ? WHERE id = ?', [
         summary.format,

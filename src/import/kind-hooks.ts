@@ -1,7 +1,8 @@
 import { ImportRejected } from '../errors.js';
+import { combineTenants, type TenantScore } from './graph-security-score.js';
 import { type ImportSession, partnerCenterHooks } from './invoices.js';
 import { type KindSpec, PARTNERS, type TableSpec } from './kinds.js';
-import type { ImportSummary } from './summary.js';
+import { type ImportSummary, LISTED_UNMATCHED } from './summary.js';
 import { RevenueTotals, TOTALS_WIDTH } from './totals.js';
 import type { ImportTx } from './writer.js';
 
@@ -15,6 +16,8 @@ export interface KindHooks {
   beforeFinish?(): Promise<void>;
   /** Rows of earlier imports this file removed (Partner Center invoices it replaces). */
   removed?(): number;
+  /** Rows the hooks wrote themselves (every `accept` said no, to combine rows first). */
+  written?(): number;
 }
 
 /** A place to add a problem found while writing, naming the line, column and value. */
@@ -25,6 +28,7 @@ export interface ProblemSink {
 /** What the import of one file of `spec` does beside writing its rows. */
 export async function hooksFor(tx: ImportTx, spec: KindSpec, session: ImportSession, summary: ImportSummary, problems: ProblemSink): Promise<KindHooks> {
   if (spec.kind === 'partners') return partnerHooks(tx, problems);
+  if (spec.format === 'graph-security-score') return securityScoreHooks(tx, spec, summary);
   if (spec.kind !== 'revenue') return {};
   const totals = new RevenueTotals();
   const source = spec.format === 'partner-center' ? await partnerCenterHooks(tx, session, summary) : await revenueHooks(tx, summary, totals);
@@ -131,4 +135,42 @@ async function partnerHooks(tx: ImportTx, problems: ProblemSink): Promise<KindHo
 
 function split(list: string): string[] {
   return list === '' ? [] : list.split(';');
+}
+
+/**
+ * Graph's security score: a tenant's partner is found through the partners file's tenant_ids (a
+ * tenant no partner lists is counted and listed, not imported), and a partner's tenants are
+ * combined into one snapshot, written once the whole file is read.
+ */
+async function securityScoreHooks(tx: ImportTx, spec: KindSpec, summary: ImportSummary): Promise<KindHooks> {
+  const tenants = await tx.all<{ alias: string; partner_id: string }>("SELECT alias, partner_id FROM partner_aliases WHERE alias_kind = 'tenant'");
+  const partnerOf = new Map(tenants.map((row) => [row.alias, row.partner_id]));
+  const byPartner = new Map<string, TenantScore[]>();
+  let written = 0;
+  return {
+    accept(values, offset, line) {
+      const score = values[offset] as TenantScore;
+      const partnerId = partnerOf.get(score.tenantId);
+      if (partnerId === undefined) {
+        summary.skipped++;
+        if (summary.unmatched.length < LISTED_UNMATCHED) summary.unmatched.push({ line, mpnId: null, tenantId: score.tenantId });
+      } else {
+        byPartner.set(partnerId, [...(byPartner.get(partnerId) ?? []), score]);
+      }
+      return false;
+    },
+    async beforeFinish() {
+      const batchId = summary.batchId;
+      const rows = [...byPartner].flatMap(([partnerId, scores]) => {
+        const combined = combineTenants(scores);
+        return [
+          partnerId, combined.asOf, combined.adminUsers, combined.adminUsersWithMfa, null, null, null,
+          'graph-security-score', combined.contactStatus, combined.averageResponseHours, JSON.stringify(combined.details), batchId,
+        ];
+      });
+      if (rows.length > 0) await tx.insertRows(spec.target, rows);
+      written = byPartner.size;
+    },
+    written: () => written,
+  };
 }

@@ -10,7 +10,8 @@ import { FieldProblem } from './fields.js';
 
 export const IMPORT_KINDS = ['partners', 'revenue', 'fx-rates', 'assessments', 'security', 'support-plans'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
-export type RevenueFormat = 'canonical' | 'partner-center';
+/** How a file is laid out: our own columns, a Partner Center export (revenue), or Graph's security score (security). */
+export type ImportFormat = 'canonical' | 'partner-center' | 'graph-security-score';
 
 export interface CellProblem {
   column: string;
@@ -38,7 +39,7 @@ export interface TableSpec {
 
 export interface KindSpec {
   kind: ImportKind;
-  format: RevenueFormat;
+  format: ImportFormat;
   /** Every column the file may have (header names, matched case-insensitively). */
   columns: readonly string[];
   required: readonly string[];
@@ -228,16 +229,22 @@ export const ASSESSMENTS: KindSpec = {
   fileKey: (values) => values.slice(0, 4).join(' '),
 };
 
+/** Every snapshot, from either source: a later one of the same partner and day replaces it whole. */
+const SECURITY_TARGET: TableSpec = {
+  table: 'security_snapshots',
+  columns: [
+    'partner_id', 'as_of', 'admin_users', 'admin_users_with_mfa', 'security_contact', 'alerts_total', 'alerts_responded_in_time',
+    'source', 'contact_status', 'average_response_hours', 'details', 'batch_id',
+  ],
+  conflict: ['partner_id', 'as_of'],
+};
+
 export const SECURITY: KindSpec = {
   kind: 'security',
   format: 'canonical',
   columns: ['partner_id', 'as_of', 'admin_users', 'admin_users_with_mfa', 'security_contact', 'alerts_total', 'alerts_responded_in_time'],
   required: ['partner_id', 'as_of', 'admin_users', 'admin_users_with_mfa', 'alerts_total', 'alerts_responded_in_time'],
-  target: {
-    table: 'security_snapshots',
-    columns: ['partner_id', 'as_of', 'admin_users', 'admin_users_with_mfa', 'security_contact', 'alerts_total', 'alerts_responded_in_time', 'batch_id'],
-    conflict: ['partner_id', 'as_of'],
-  },
+  target: SECURITY_TARGET,
   parse(cells, problems) {
     const before = problems.length;
     const values = [
@@ -245,9 +252,14 @@ export const SECURITY: KindSpec = {
       cell(cells, 'as_of', field.isoDate, problems),
       cell(cells, 'admin_users', field.count, problems),
       cell(cells, 'admin_users_with_mfa', field.count, problems),
-      cell(cells, 'security_contact', (v) => (v.trim() === '' ? null : field.email(v)), problems),
+      // A malformed address is the partner's state, not a broken file: it fails the contact check.
+      cell(cells, 'security_contact', (v) => field.optionalText(v, 254), problems),
       cell(cells, 'alerts_total', field.count, problems),
       cell(cells, 'alerts_responded_in_time', field.count, problems),
+      'csv',
+      null,
+      null,
+      null,
     ];
     if (problems.length > before) return null;
     if ((values[3] as number) > (values[2] as number)) {
@@ -285,10 +297,27 @@ export const SUPPORT_PLANS: KindSpec = {
   fileKey: (values) => `${values[0]} ${values[2]}`,
 };
 
-export function specFor(kind: ImportKind, format: RevenueFormat): KindSpec {
+/**
+ * Microsoft Graph's partner security score, JSON Lines rather than columns: src/import/graph-reader.ts
+ * reads each line whole, and a partner's tenants are combined into one snapshot before it is written.
+ */
+export const GRAPH_SECURITY_SCORE: KindSpec = {
+  kind: 'security',
+  format: 'graph-security-score',
+  columns: [],
+  required: [],
+  target: SECURITY_TARGET,
+  parse: () => null,
+};
+
+export function specFor(kind: ImportKind, format: ImportFormat): KindSpec {
   if (format === 'partner-center') {
     if (kind !== 'revenue') throw new Error('the partner-center format is for revenue files only');
     return PARTNER_CENTER_REVENUE;
+  }
+  if (format === 'graph-security-score') {
+    if (kind !== 'security') throw new Error('the graph-security-score format is for security files only');
+    return GRAPH_SECURITY_SCORE;
   }
   return { partners: PARTNERS, revenue: REVENUE, 'fx-rates': FX_RATES, assessments: ASSESSMENTS, security: SECURITY, 'support-plans': SUPPORT_PLANS }[kind];
 }

@@ -1,11 +1,12 @@
-import { CsvSyntaxError, type Encoding, type EncodingChoice, openCsv } from './csv-source.js';
+import { CsvSyntaxError, type Encoding, type EncodingChoice, openCsv, readChunks } from './csv-source.js';
 import { describeForeignHeader, UNBILLED_TODO } from './foreign-files.js';
+import { readGraphSecurityScore } from './graph-reader.js';
 import {
   type CellProblem,
   type ImportKind,
   looksLikePartnerCenter,
   resolveHeader,
-  type RevenueFormat,
+  type ImportFormat,
   type RowCells,
   specFor,
 } from './kinds.js';
@@ -18,7 +19,7 @@ export interface ReadRequest {
   file: string;
   kind: ImportKind;
   /** Forced format; otherwise a Partner Center export is recognised by its header. */
-  format?: RevenueFormat;
+  format?: ImportFormat;
   encoding: EncodingChoice;
   /** Appended to every row, as the last column. */
   batchId: number;
@@ -29,7 +30,7 @@ export interface LineProblem extends CellProblem {
 }
 
 export type ReadEvent =
-  | { type: 'start'; encoding: Encoding; format: RevenueFormat }
+  | { type: 'start'; encoding: Encoding; format: ImportFormat }
   | {
       type: 'rows';
       /** The rows, one after another, each `width` values long (batch id last): one flat array is far cheaper to pass between threads than one array per row. */
@@ -50,6 +51,10 @@ export type ReadEvent =
 export const LISTED_PROBLEMS = 100;
 
 export async function* readRows(request: ReadRequest): AsyncGenerator<ReadEvent> {
+  if (request.format === 'graph-security-score' || (request.kind === 'security' && request.format === undefined && startsWithJsonObject(request.file))) {
+    yield* readGraphSecurityScore(request);
+    return;
+  }
   let bytesRead = 0;
   const source = await openCsv(request.file, request.encoding, (bytes) => {
     bytesRead = bytes;
@@ -74,7 +79,7 @@ export async function* readRows(request: ReadRequest): AsyncGenerator<ReadEvent>
   let exportLines = 0;
   let linesWithoutInvoice = 0;
 
-  const startEvent = (format: RevenueFormat): ReadEvent => ({ type: 'start', encoding: source.encoding, format });
+  const startEvent = (format: ImportFormat): ReadEvent => ({ type: 'start', encoding: source.encoding, format });
   const chunk = () => ({
     type: 'rows' as const,
     values: [] as unknown[],
@@ -183,4 +188,10 @@ export async function* readRows(request: ReadRequest): AsyncGenerator<ReadEvent>
 function isBlank(fields: readonly string[]): boolean {
   for (const field of fields) if (field !== '' && field.trim() !== '') return false;
   return true;
+}
+
+/** Whether the file's first text is `{`: JSON Lines (Graph's security score), not a CSV header. */
+function startsWithJsonObject(file: string): boolean {
+  for (const chunk of readChunks(file, 4096)) return /^(\ufeff)?\s*\{/.test(chunk.toString('utf8'));
+  return false;
 }

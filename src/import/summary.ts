@@ -1,6 +1,6 @@
 import { parseDecimal, sub, toPlainString } from '../money/decimal.js';
 import type { Encoding } from './encoding.js';
-import type { ImportKind, RevenueFormat } from './kinds.js';
+import type { ImportKind, ImportFormat } from './kinds.js';
 
 export interface UnmatchedRow {
   line: number;
@@ -11,7 +11,7 @@ export interface UnmatchedRow {
 export interface ImportSummary {
   file: string;
   kind: ImportKind;
-  format: RevenueFormat;
+  format: ImportFormat;
   encoding: Encoding | null;
   /** `unchanged`: the same file (by sha256) was imported before; nothing was done. */
   status: 'imported' | 'unchanged';
@@ -51,13 +51,14 @@ export function formatSummary(summary: ImportSummary): string {
   }
   const encoding = summary.encoding === 'shift_jis' ? 'Shift_JIS' : 'UTF-8';
   const parts = [`${n(summary.rowsRead)} rows read`, `${n(summary.inserted)} inserted`, `${n(summary.replaced)} replaced`];
-  if (summary.format === 'partner-center') parts.push(`${n(summary.skipped)} unmatched (not imported)`);
+  if (summary.format !== 'canonical') parts.push(`${n(summary.skipped)} unmatched (not imported)`);
   if (summary.emptyRows > 0) parts.push(`${n(summary.emptyRows)} empty row${summary.emptyRows === 1 ? '' : 's'} skipped`);
-  const lines = [
-    `${summary.file}: ${summary.kind}${summary.format === 'partner-center' ? ' (Partner Center export)' : ''}, ${encoding} — ${parts.join(', ')} in ${(summary.millis / 1000).toFixed(2)} s`,
-  ];
+  const lines = [`${summary.file}: ${summary.kind}${FORMAT_NAMES[summary.format]}, ${encoding} — ${parts.join(', ')} in ${(summary.millis / 1000).toFixed(2)} s`];
   for (const row of summary.unmatched) {
-    const ids = [row.mpnId ? `MpnId ${row.mpnId}` : null, row.tenantId ? `PartnerId ${row.tenantId}` : null].filter(Boolean).join(', ');
+    const ids =
+      summary.format === 'graph-security-score'
+        ? `tenant ${row.tenantId} in its tenant_ids`
+        : [row.mpnId ? `MpnId ${row.mpnId}` : null, row.tenantId ? `PartnerId ${row.tenantId}` : null].filter(Boolean).join(', ');
     lines.push(`  line ${row.line}: no partner has ${ids}`);
   }
   if (summary.skipped > summary.unmatched.length) lines.push(`  … and ${n(summary.skipped - summary.unmatched.length)} more unmatched rows`);
@@ -67,6 +68,12 @@ export function formatSummary(summary: ImportSummary): string {
   for (const warning of summary.warnings) lines.push(`  warning: ${warning}`);
   return lines.join('\n');
 }
+
+const FORMAT_NAMES: Readonly<Record<ImportFormat, string>> = {
+  canonical: '',
+  'partner-center': ' (Partner Center export)',
+  'graph-security-score': " (Microsoft Graph's partner security score)",
+};
 
 /** `invoice G001: 6 earlier lines replaced; total USD 600.00 → 1200.50 (+600.50)`, exact. */
 function describeReplacement(replaced: InvoiceReplacement): string {

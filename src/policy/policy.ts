@@ -24,6 +24,8 @@ export interface Policy {
     minMfaCoverage: string;
     requireContact: boolean;
     minAlertResponseRate: string;
+    /** A Graph snapshot's average alert response time, in hours, must not exceed this. */
+    maxAverageAlertResponseHours: string;
     maxAgeDays: number;
   };
   reapplyWaitMonths: number;
@@ -88,6 +90,9 @@ const policySchema = z
         minMfaCoverage: fraction('security.minMfaCoverage'),
         requireContact: z.boolean(),
         minAlertResponseRate: fraction('security.minAlertResponseRate'),
+        maxAverageAlertResponseHours: decimal('security.maxAverageAlertResponseHours')
+          .refine((text) => !text.startsWith('-'), 'must not be negative')
+          .default('24'),
         maxAgeDays: wholeDays,
       })
       .strict(),
