@@ -18,7 +18,7 @@ interface Family {
 }
 
 const DOWNLOAD_RECONCILIATION =
-  "import the new commerce invoice reconciliation file instead (Partner Center: Billing → Billing history → an invoice → 'Download reconciliation'; see README, 'Where the files come from')";
+  "import the new commerce invoice reconciliation file instead (Partner Center: Billing → Billing history → the invoice's reconciliation file; see README, 'Where the files come from')";
 
 const PARTNER_CENTER_FAMILIES: readonly Family[] = [
   {
