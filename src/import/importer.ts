@@ -1,4 +1,4 @@
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../db/database.js';
 import { ImportRejected, type RowProblem, UsageError } from '../errors.js';
@@ -66,49 +66,7 @@ export async function importFiles(store: Store, entries: readonly ImportEntry[],
   });
 }
 
-/** The files of a folder, in the order that lets each refer to the ones before (SPEC §5). */
-export function planDirectory(names: readonly string[]): { plan: Array<{ kind: ImportKind; name: string; format?: ImportFormat }>; ignored: string[] } {
-  const byLower = new Map(names.map((name) => [name.toLowerCase(), name]));
-  const plan: Array<{ kind: ImportKind; name: string; format?: ImportFormat }> = [];
-  const take = (kind: ImportKind, lower: string, format?: ImportFormat) => {
-    const name = byLower.get(lower);
-    if (name !== undefined) plan.push({ kind, name, ...(format ? { format } : {}) });
-  };
-  take('partners', 'partners.csv');
-  take('fx-rates', 'fx-rates.csv');
-  for (const lower of [...byLower.keys()].filter((n) => /^revenue.*\.csv$/.test(n)).sort()) take('revenue', lower);
-  take('assessments', 'assessments.csv');
-  take('security', 'security.csv');
-  // Graph's score after the CSV: of two snapshots of a partner on one day, the real source's stands.
-  take('security', 'security-score.jsonl', 'graph-security-score');
-  take('support-plans', 'support-plans.csv');
-  const planned = new Set(plan.map((entry) => entry.name));
-  const ignored = names.filter((name) => /\.(csv|jsonl)$/i.test(name) && !planned.has(name));
-  return { plan, ignored };
-}
-
-/**
- * Imports every known file of a folder in one transaction: if any file is rejected, every file is
- * checked still (so one attempt reports all the problems) and then nothing at all is kept.
- */
-export async function importDirectory(
-  store: Store,
-  dir: string,
-  options: ImportOptions,
-): Promise<{ summaries: ImportSummary[]; ignored: string[] }> {
-  const { plan, ignored } = planDirectory(readdirSync(dir));
-  if (plan.length === 0) {
-    throw new UsageError(
-      `${dir} holds none of the known files (partners.csv, fx-rates.csv, revenue*.csv, assessments.csv, security.csv, security-score.jsonl, support-plans.csv)`,
-    );
-  }
-  const files = plan.map((entry) => ({ ...entry, file: path.join(dir, entry.name) }));
-  for (const entry of files) assertInside(dir, entry.file);
-  const summaries = await importFiles(store, files, { ...options, format: undefined }, dir);
-  return { summaries, ignored };
-}
-
-function assertReadable(file: string): void {
+export function assertReadable(file: string): void {
   let stats;
   try {
     stats = statSync(file);
@@ -119,19 +77,7 @@ function assertReadable(file: string): void {
   if (!stats.isFile()) throw new UsageError(`${displayName(file)} is not a file`);
 }
 
-/**
- * A file of a folder import must be in that folder: a symbolic link that leads out of it is refused
- * before anything is read, so that nothing of the file it points to can reach a message.
- */
-function assertInside(dir: string, file: string): void {
-  assertReadable(file);
-  const relative = path.relative(realpathSync(dir), realpathSync(file));
-  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
-    throw new UsageError(`${displayName(file)} is a symbolic link to a file outside ${displayName(dir)}: a folder import reads only the folder's own files; copy the file into the folder instead`);
-  }
-}
-
-function displayName(file: string): string {
+export function displayName(file: string): string {
   const relative = path.relative(process.cwd(), file);
   return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }

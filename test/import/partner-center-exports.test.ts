@@ -120,6 +120,16 @@ describe.each(ENGINES)('Partner Center exports as they come, on %s', (engine) =>
     expect(await revenueState()).toEqual(before);
   });
 
+  it('reads camelCase headers, TotalForCustomer and Tier2MpnId as the API and older exports name them', async () => {
+    const camel = RECONCILIATION_COLUMNS.map((column) => (column === 'Total' ? 'totalForCustomer' : column === 'ResellerMpnId' ? 'tier2MpnId' : column.charAt(0).toLowerCase() + column.slice(1)));
+    const line = reconciliationLine({ InvoiceNumber: 'G301', ChargeType: 'NEW', Subtotal: '12.34' });
+    const values = Object.fromEntries(RECONCILIATION_COLUMNS.map((column, i) => [camel[i]!, line[column] ?? '']));
+    const result = await cli('import', 'revenue', write('camel.csv', reconciliationCsv([values as ReconciliationLine], camel)));
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/camel\.csv: revenue \(Partner Center export\)/);
+    expect(await lines()).toEqual([{ invoice_number: 'G301', charge_date: '2025-09-01', amount_micro: '12340000' }]);
+  });
+
   it('still matches the partner of a line whose ids a spreadsheet guarded with an apostrophe', async () => {
     const result = await importExport('guarded.csv', [reconciliationLine({ MpnId: `'${PGA.location}`, InvoiceNumber: "'G777", Currency: "'USD" })]);
     expect(result.code).toBe(0);
