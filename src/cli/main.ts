@@ -7,7 +7,7 @@ import { ensureOutboxWritable } from '../config/folders.js';
 import { openStore, type Store } from '../db/database.js';
 import type { IsoDate } from '../domain/types.js';
 import { describeEnvironmentFailure, EnvironmentError, EXIT, InterruptedError, LockHeldError, SIGNAL_EXIT, UsageError } from '../errors.js';
-import { formatSummary, IMPORT_KINDS, type ImportKind, importDirectory, importFile } from '../import/index.js';
+import { formatSummary, IMPORT_KINDS, type ImportFormat, type ImportKind, importDirectory, importFiles } from '../import/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { mailerFor } from '../mail/mailer.js';
 import { loadTemplates } from '../mail/render.js';
@@ -77,12 +77,12 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
 
   program
     .command('import')
-    .description(`import one file (KIND: ${IMPORT_KINDS.join(', ')}) or every known file in a folder`)
+    .description(`import files of one kind (KIND: ${IMPORT_KINDS.join(', ')}) or every known file in a folder, as one import`)
     .argument('<kind-or-dir>', 'file kind, or a folder of CSV files')
-    .argument('[file]', 'the CSV file')
-    .addOption(new Option('--format <format>', 'revenue file layout').choices(['canonical', 'partner-center']))
+    .argument('[files...]', 'the file, or several files imported together (an invoice split over them adds up)')
+    .addOption(new Option('--format <format>', 'file layout: partner-center (revenue), graph-security-score (security, JSON Lines)').choices(['canonical', 'partner-center', 'graph-security-score']))
     .addOption(new Option('--encoding <encoding>', 'force the file encoding').choices(['auto', 'utf8', 'shift_jis']))
-    .action(async (kindOrDir: string, file: string | undefined, options: { format?: 'canonical' | 'partner-center'; encoding?: 'auto' | 'utf8' | 'shift_jis' }) => {
+    .action(async (kindOrDir: string, files: string[], options: { format?: ImportFormat; encoding?: 'auto' | 'utf8' | 'shift_jis' }) => {
       await withStore(io, 'write', async (store) => {
         const importOptions = {
           now: io.now,
@@ -90,7 +90,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
           ...(options.format ? { format: options.format } : {}),
           ...(options.encoding ? { encoding: options.encoding } : {}),
         };
-        if (file === undefined) {
+        if (files.length === 0) {
           const dir = path.resolve(io.cwd, kindOrDir);
           if (!existsSync(dir) || !statSync(dir).isDirectory()) {
             throw new UsageError(`'${kindOrDir}' is neither a folder nor a file kind (${IMPORT_KINDS.join(', ')}); to import one file: csp-reeval import KIND FILE`);
@@ -106,8 +106,12 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
         if (options.format === 'partner-center' && kindOrDir !== 'revenue') {
           throw new UsageError('--format partner-center applies to revenue files only');
         }
-        const summary = await importFile(store, kindOrDir as ImportKind, path.resolve(io.cwd, file), importOptions);
-        io.stderr.write(`${formatSummary(summary)}\n`);
+        if (options.format === 'graph-security-score' && kindOrDir !== 'security') {
+          throw new UsageError('--format graph-security-score applies to security files only: csp-reeval import security FILE --format graph-security-score');
+        }
+        const entries = files.map((file) => ({ kind: kindOrDir as ImportKind, file: path.resolve(io.cwd, file) }));
+        const summaries = await importFiles(store, entries, importOptions);
+        for (const summary of summaries) io.stderr.write(`${formatSummary(summary)}\n`);
       });
     });
 

@@ -67,12 +67,21 @@ export interface AssessmentsTable {
 export interface SecuritySnapshotsTable {
   partner_id: string;
   as_of: string;
-  admin_users: number;
-  admin_users_with_mfa: number;
+  /** Null when the source does not tell (a Graph requirement unknown or missing). */
+  admin_users: number | null;
+  admin_users_with_mfa: number | null;
   security_contact: string | null;
-  alerts_total: number;
-  alerts_responded_in_time: number;
+  alerts_total: number | null;
+  alerts_responded_in_time: number | null;
   batch_id: number;
+  /** `csv` or `graph-security-score`. */
+  source: Generated<string>;
+  /** Graph: `compliant` or `nonCompliant`; null when unknown (see `details`) or from the CSV. */
+  contact_status: string | null;
+  /** Graph: the worst tenant's average alert response time in hours, exact decimal text. */
+  average_response_hours: string | null;
+  /** Graph: JSON of the tenants and requirements read, and why a check is unknown. */
+  details: string | null;
 }
 
 export interface SupportPlansTable {

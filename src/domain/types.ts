@@ -38,13 +38,37 @@ export interface AssessmentLine {
   score: string;
 }
 
+/** A snapshot from the security CSV. */
 export interface SecuritySnapshot {
+  source?: 'csv';
+  /** The file it was imported from, when known. */
+  sourceFile?: string | null;
   asOf: IsoDate;
   adminUsers: number;
   adminUsersWithMfa: number;
   securityContact: string | null;
   alertsTotal: number;
   alertsRespondedInTime: number;
+}
+
+/** A requirement item of Graph's security score, every number kept as its exact text. */
+export type SecurityRequirementItem = Record<string, string | boolean | null>;
+
+/** A snapshot from Microsoft Graph's partner security score: every tenant of the partner, combined. */
+export interface GraphSecuritySnapshot {
+  source: 'graph-security-score';
+  sourceFile?: string | null;
+  asOf: IsoDate;
+  /** Null when a tenant's mfaEnforcedForAdmins requirement could not tell (see `unknown`). */
+  adminUsers: number | null;
+  adminUsersWithMfa: number | null;
+  /** `compliant` when every tenant provided a security contact, `nonCompliant` when one did not; null when unknown. */
+  contactStatus: 'compliant' | 'nonCompliant' | null;
+  /** The slowest tenant's average alert response time in hours, exact decimal text; null when none is known. */
+  averageResponseHours: string | null;
+  /** Per check, why a tenant's score cannot decide it. */
+  unknown: Partial<Record<'mfa_admins' | 'security_contact' | 'alert_response', string>>;
+  tenants: Array<{ tenantId: string; retrievedDateTime: string; requirements: SecurityRequirementItem[] }>;
 }
 
 /** One partner's revenue in one currency and one month of the window, summed by the database. */
@@ -79,7 +103,7 @@ export type CheckId =
 export type CheckResult = 'pass' | 'fail' | 'unknown';
 
 /** How a check's observed and required values are to be read and formatted. */
-export type CheckUnit = 'usd' | 'score' | 'ratio' | 'email' | 'date';
+export type CheckUnit = 'usd' | 'score' | 'ratio' | 'email' | 'date' | 'hours';
 
 /** Why a check could not be decided; ops are told, the partner is not. */
 export type MissingReason =
@@ -91,6 +115,7 @@ export type MissingReason =
   | 'snapshot_missing'
   | 'snapshot_stale'
   | 'no_admin_users'
+  | 'requirement_unknown'
   | 'renewal_pending';
 
 export interface Check {
@@ -135,7 +160,7 @@ export interface Evidence {
   /** Every line of the partner's latest assessment on or before the as-of date, of any age. */
   assessment?: AssessmentLine[];
   /** The partner's latest security snapshot on or before the as-of date, of any age. */
-  security?: SecuritySnapshot | null;
+  security?: SecuritySnapshot | GraphSecuritySnapshot | null;
   prior: PriorState;
 }
 

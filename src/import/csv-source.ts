@@ -3,9 +3,20 @@ import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { isAscii, isUtf8 } from 'node:buffer';
 import { Parser, type Options } from 'csv-parse';
 import iconv from 'iconv-lite';
+import {
+  completeUtf8Length,
+  CR,
+  describeBadEncoding,
+  detectEncoding,
+  type Encoding,
+  type EncodingChoice,
+  LF,
+  MIXED_SHIFT_JIS,
+  TRUNCATED_UTF8,
+  Utf8LineFinder,
+} from './encoding.js';
 
-export type Encoding = 'utf8' | 'shift_jis';
-export type EncodingChoice = Encoding | 'auto';
+export type { Encoding, EncodingChoice } from './encoding.js';
 
 export interface CsvRecord {
   fields: string[];
@@ -53,28 +64,6 @@ export async function sha256OfFile(file: string): Promise<string> {
     if (++chunks % 32 === 0) await new Promise((resolve) => setImmediate(resolve));
   }
   return hash.digest('hex');
-}
-
-/**
- * UTF-8 (with or without BOM) unless the first bytes are not valid UTF-8, then Shift_JIS/CP932,
- * which is what Excel in Japan writes. A file that turns out invalid later is refused, not guessed at.
- * A sequence cut off at the end is no evidence against UTF-8, even when the head is the whole file:
- * a UTF-8 file truncated mid-character is then refused at its last line rather than read as Shift_JIS.
- */
-export function detectEncoding(head: Buffer): Encoding {
-  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf8';
-  return isUtf8(head.subarray(0, completeUtf8Length(head))) ? 'utf8' : 'shift_jis';
-}
-
-/** The length of `buffer` without a UTF-8 sequence cut off at its end. */
-function completeUtf8Length(buffer: Buffer): number {
-  for (let back = 1; back <= Math.min(3, buffer.length); back++) {
-    const byte = buffer[buffer.length - back]!;
-    if ((byte & 0xc0) === 0x80) continue;
-    const need = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
-    return need > back ? buffer.length - back : buffer.length;
-  }
-  return buffer.length;
 }
 
 export interface CsvSource {
@@ -138,6 +127,13 @@ async function* readRecords(
   let chunkLine = 1;
   let afterCr = false;
   const lineAt = (prefix: Buffer | string) => chunkLine + lineBreaksIn(prefix, afterCr);
+  /** Whether the chunks read so far held text beyond ASCII that read well: then they were written in `encoding`. */
+  let textBefore = false;
+  /** The error for a bad byte after `prefix`, the text of this chunk before it: only whole lines before it count as text written in `encoding`. */
+  const badEncoding = (line: number, prefix: string) => {
+    const linesBefore = prefix.slice(0, Math.max(prefix.lastIndexOf('\n'), prefix.lastIndexOf('\r')) + 1);
+    return new CsvSyntaxError(line, describeBadEncoding(encoding, textBefore || !isAscii(Buffer.from(linesBefore)), () => readChunks(file)));
+  };
   for (const chunk of readChunks(file)) {
     bytesRead += chunk.length;
     const nul = chunk.indexOf(0);
@@ -146,10 +142,10 @@ async function* readRecords(
     }
     if (decoder) {
       const utf8At = utf8Lines?.scan(chunk, false) ?? null;
-      if (utf8At !== null) throw mixedEncodingError(utf8At > 0 ? lineAt(chunk.subarray(0, utf8At)) : chunkLine);
+      if (utf8At !== null) throw new CsvSyntaxError(utf8At > 0 ? lineAt(chunk.subarray(0, utf8At)) : chunkLine, MIXED_SHIFT_JIS);
       const text = decoder.write(chunk);
       const bad = text.indexOf('\ufffd');
-      if (bad >= 0) throw encodingError(lineAt(text.slice(0, bad)), 'Shift_JIS');
+      if (bad >= 0) throw badEncoding(lineAt(text.slice(0, bad)), text.slice(0, bad));
       feed(Buffer.from(text, 'utf8'), false);
     } else {
       const joined = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
@@ -157,24 +153,26 @@ async function* readRecords(
       const body = joined.subarray(0, usable);
       if (!isUtf8(body)) {
         const text = body.toString('utf8');
-        throw encodingError(lineAt(text.slice(0, text.indexOf('\ufffd'))), 'UTF-8');
+        const before = text.slice(0, text.indexOf('\ufffd'));
+        throw badEncoding(lineAt(before), before);
       }
       carry = Buffer.from(joined.subarray(usable));
       feed(body, false);
     }
     chunkLine = lineAt(chunk);
     afterCr = chunk[chunk.length - 1] === CR;
+    textBefore ||= !isAscii(chunk);
     onBytes?.(bytesRead);
     if (batch.length > 0) {
       yield batch;
       batch = [];
     }
   }
-  if (carry.length > 0) throw encodingError(chunkLine, 'UTF-8');
+  if (carry.length > 0) throw new CsvSyntaxError(chunkLine, TRUNCATED_UTF8);
   if (decoder) {
-    if (utf8Lines?.scan(Buffer.alloc(0), true) != null) throw mixedEncodingError(chunkLine);
+    if (utf8Lines?.scan(Buffer.alloc(0), true) != null) throw new CsvSyntaxError(chunkLine, MIXED_SHIFT_JIS);
     const rest = decoder.end() ?? '';
-    if (rest.includes('\ufffd')) throw encodingError(chunkLine, 'Shift_JIS');
+    if (rest.includes('\ufffd')) throw badEncoding(chunkLine, '');
     if (rest) feed(Buffer.from(rest, 'utf8'), false);
   }
   feed(undefined, true);
@@ -186,7 +184,7 @@ async function* readRecords(
  * a small file): a read from the page cache costs microseconds, whereas an asynchronous one hops
  * to the I/O thread pool, whose thread then waits its turn for a core the import keeps busy.
  */
-function* readChunks(file: string, size = CHUNK_BYTES): Generator<Buffer> {
+export function* readChunks(file: string, size = CHUNK_BYTES): Generator<Buffer> {
   const fd = openSync(file, 'r');
   try {
     for (;;) {
@@ -199,9 +197,6 @@ function* readChunks(file: string, size = CHUNK_BYTES): Generator<Buffer> {
     closeSync(fd);
   }
 }
-
-const CR = 0x0d;
-const LF = 0x0a;
 
 /**
  * Line breaks in `bytes`, CRLF, CR and LF counting one each, as an editor shows them; `afterCr`
@@ -216,75 +211,6 @@ function lineBreaksIn(bytes: Buffer | string, afterCr = false): number {
   for (let i = b.indexOf(LF); i >= 0; i = b.indexOf(LF, i + 1)) count++;
   for (let i = b.indexOf(CR); i >= 0; i = b.indexOf(CR, i + 1)) if (b[i + 1] !== LF) count++;
   return count;
-}
-
-/**
- * What Japanese text holds beyond ASCII: CJK symbols, kana and ideographs, full- and half-width
- * forms, and the symbols, circled numbers and box drawing of JIS and its NEC/IBM extensions.
- */
-const JAPANESE = /[\u2010-\u2bff\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff01-\uffef]/;
-/** The bytes every such character is written with in UTF-8, seen through latin1. */
-const UTF8_THREE_BYTES = /[\xe2-\xef][\x80-\xbf]{2}/;
-
-/**
- * Finds, in a file guessed to be Shift_JIS, a line that is UTF-8 Japanese: pasted in from a UTF-8
- * file. Such a line often decodes as Shift_JIS without one invalid byte (UTF-8 `東京` reads as
- * `譚ｱ莠ｬ`), so without this check it would be imported as mojibake. Real Shift_JIS text is valid
- * UTF-8 that reads as Japanese only by rare coincidence, and `--encoding shift_jis` overrides.
- * CR and LF are single bytes in both encodings, never part of a Shift_JIS character.
- */
-class Utf8LineFinder {
-  /** The unfinished last line of the bytes scanned so far. */
-  private carry: Buffer = Buffer.alloc(0);
-
-  /**
-   * Where the first UTF-8 Japanese line completed by `chunk` (or by the end) starts, as an offset
-   * into `chunk`: 0 or less for a line begun in an earlier chunk. Null when there is none.
-   */
-  scan(chunk: Buffer, end: boolean): number | null {
-    const bytes = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
-    const complete = end ? bytes.length : Math.max(bytes.lastIndexOf(LF), bytes.lastIndexOf(CR)) + 1;
-    // A chunk without the bytes of a three-byte UTF-8 character, or without a Japanese one when read
-    // leniently, cannot hold a UTF-8 Japanese line: most chunks end here.
-    const found =
-      UTF8_THREE_BYTES.test(bytes.toString('latin1', 0, complete)) && JAPANESE.test(bytes.toString('utf8', 0, complete)) ? firstUtf8JapaneseLine(bytes, complete) : null;
-    if (found !== null) return found - this.carry.length;
-    this.carry = Buffer.from(bytes.subarray(complete));
-    return null;
-  }
-}
-
-/** The start of the first line within `bytes[0, end)` that reads as UTF-8 Japanese, or null. */
-function firstUtf8JapaneseLine(bytes: Buffer, end: number): number | null {
-  let lf = bytes.indexOf(LF);
-  let cr = bytes.indexOf(CR);
-  for (let start = 0; start < end; ) {
-    if (lf >= 0 && lf < start) lf = bytes.indexOf(LF, start);
-    if (cr >= 0 && cr < start) cr = bytes.indexOf(CR, start);
-    const stop = Math.min(lf < 0 ? end : lf, cr < 0 ? end : cr, end);
-    if (readsAsUtf8Japanese(bytes.subarray(start, stop))) return start;
-    start = stop + 1;
-  }
-  return null;
-}
-
-function readsAsUtf8Japanese(line: Buffer): boolean {
-  return !isAscii(line) && isUtf8(line) && JAPANESE.test(line.toString('utf8'));
-}
-
-function mixedEncodingError(line: number): CsvSyntaxError {
-  return new CsvSyntaxError(
-    line,
-    'the file is Shift_JIS but this line is UTF-8 (mixed encodings); save the whole file in one encoding, or if every line really is Shift_JIS, choose it with --encoding shift_jis',
-  );
-}
-
-function encodingError(line: number, encoding: string): CsvSyntaxError {
-  const other = encoding === 'UTF-8' ? 'shift_jis' : 'utf8';
-  return new CsvSyntaxError(
-    line,
-    `the file is not valid ${encoding} on this line (mixed encodings?); save the whole file in one encoding, or choose it with --encoding ${other}`,
-  );
 }
 
 function syntaxError(error: Error, line: number): CsvSyntaxError {

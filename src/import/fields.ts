@@ -77,24 +77,6 @@ export function isoMonth(value: string): string {
 }
 
 /**
- * A date as Partner Center writes it: `M/D/YYYY` (US order, as in its exports), optionally with a
- * time of day, or ISO `YYYY-MM-DD` optionally with a time. The time is ignored: charges are
- * reckoned by calendar day.
- */
-export function partnerCenterDate(value: string): string {
-  const trimmed = value.trim();
-  const us = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AP]M)?)?$/i.exec(trimmed);
-  if (us) {
-    const [year, month, day] = [+us[3]!, +us[1]!, +us[2]!];
-    if (!isCalendarDay(year, month, day)) throw new FieldProblem('is not a real calendar date');
-    return `${us[3]}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
-  }
-  const iso = /^(\d{4}-\d{2}-\d{2})(?:[ T][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(trimmed);
-  if (iso) return isoDate(iso[1]!);
-  throw new FieldProblem(dateHint(trimmed, 'a date as M/D/YYYY or YYYY-MM-DD'));
-}
-
-/**
  * Gregorian calendar validity by arithmetic: this runs for every line of multi-million-line files,
  * where building a date object per cell would cost more than the rest of the row.
  */

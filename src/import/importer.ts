@@ -1,13 +1,15 @@
-import { readdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../db/database.js';
 import { ImportRejected, type RowProblem, UsageError } from '../errors.js';
-import { type Encoding, type EncodingChoice, sha256OfFile } from './csv-source.js';
-import { type ImportKind, type KindSpec, PARTNERS, type RevenueFormat, specFor, type TableSpec } from './kinds.js';
+import { type EncodingChoice, sha256OfFile } from './csv-source.js';
+import { ImportSession } from './invoices.js';
+import { hooksFor } from './kind-hooks.js';
+import { type ImportFormat, type ImportKind, type KindSpec, specFor } from './kinds.js';
 import { type FileRows, openFileRows } from './read-source.js';
 import { LISTED_PROBLEMS, type LineProblem } from './row-reader.js';
 import { createProgress } from './progress.js';
-import { RevenueTotals, TOTALS_WIDTH } from './totals.js';
+import type { ImportSummary } from './summary.js';
 import { type ImportTx, withImportTransaction } from './writer.js';
 
 export interface ImportOptions {
@@ -15,104 +17,56 @@ export interface ImportOptions {
   /** A terminal to draw progress on, or null to stay quiet. */
   progress: (NodeJS.WritableStream & { isTTY?: boolean }) | null;
   /** Revenue only; without it a Partner Center export is recognised by its header. */
-  format?: RevenueFormat;
+  format?: ImportFormat;
   encoding?: EncodingChoice;
   /** Files at least this large are read in a worker thread (default 8 MiB). */
   workerMinBytes?: number;
 }
 
-export interface UnmatchedRow {
-  line: number;
-  mpnId: string | null;
-  tenantId: string | null;
-}
-
-export interface ImportSummary {
-  file: string;
-  kind: ImportKind;
-  format: RevenueFormat;
-  encoding: Encoding | null;
-  /** `unchanged`: the same file (by sha256) was imported before; nothing was done. */
-  status: 'imported' | 'unchanged';
-  batchId: number;
-  rowsRead: number;
-  inserted: number;
-  replaced: number;
-  /** Partner Center rows whose partner could not be found. */
-  skipped: number;
-  unmatched: UnmatchedRow[];
-  warnings: string[];
-  millis: number;
-  /** Whether the file was parsed in a worker thread beside the inserts. */
-  readInWorker: boolean;
-  importedBefore?: string;
-}
-
-const LISTED_UNMATCHED = 20;
-
 /** Imports one file, all or nothing. */
 export async function importFile(store: Store, kind: ImportKind, file: string, options: ImportOptions): Promise<ImportSummary> {
-  assertReadable(file);
-  return withImportTransaction(store, (tx) => importInto(tx, kind, file, options));
+  const [summary] = await importFiles(store, [{ kind, file }], options);
+  return summary!;
 }
 
-/** The files of a folder, in the order that lets each refer to the ones before (SPEC §5). */
-export function planDirectory(names: readonly string[]): { plan: Array<{ kind: ImportKind; name: string }>; ignored: string[] } {
-  const byLower = new Map(names.map((name) => [name.toLowerCase(), name]));
-  const plan: Array<{ kind: ImportKind; name: string }> = [];
-  const take = (kind: ImportKind, lower: string) => {
-    const name = byLower.get(lower);
-    if (name !== undefined) plan.push({ kind, name });
-  };
-  take('partners', 'partners.csv');
-  take('fx-rates', 'fx-rates.csv');
-  for (const lower of [...byLower.keys()].filter((n) => /^revenue.*\.csv$/.test(n)).sort()) take('revenue', lower);
-  take('assessments', 'assessments.csv');
-  take('security', 'security.csv');
-  take('support-plans', 'support-plans.csv');
-  const planned = new Set(plan.map((entry) => entry.name));
-  const ignored = names.filter((name) => name.toLowerCase().endsWith('.csv') && !planned.has(name));
-  return { plan, ignored };
+export interface ImportEntry {
+  kind: ImportKind;
+  file: string;
+  /** This file's layout, when the name tells it (a folder's security-score.jsonl). */
+  format?: ImportFormat;
 }
 
 /**
- * Imports every known file of a folder in one transaction: if any file is rejected, every file is
- * checked still (so one attempt reports all the problems) and then nothing at all is kept.
+ * Imports files as one import, in one transaction: the lines of an invoice split over several of
+ * them add up. If any file is rejected, every file is checked still (so one attempt reports all
+ * the problems) and then nothing at all is kept; a single file's rejection is thrown as it is.
  */
-export async function importDirectory(
-  store: Store,
-  dir: string,
-  options: ImportOptions,
-): Promise<{ summaries: ImportSummary[]; ignored: string[] }> {
-  const { plan, ignored } = planDirectory(readdirSync(dir));
-  if (plan.length === 0) {
-    throw new UsageError(
-      `${dir} holds none of the known files (partners.csv, fx-rates.csv, revenue*.csv, assessments.csv, security.csv, support-plans.csv)`,
-    );
-  }
-  const files = plan.map((entry) => ({ ...entry, file: path.join(dir, entry.name) }));
-  for (const entry of files) assertReadable(entry.file);
-  const summaries = await withImportTransaction(store, async (tx) => {
+export async function importFiles(store: Store, entries: readonly ImportEntry[], options: ImportOptions, scope = 'these files'): Promise<ImportSummary[]> {
+  for (const entry of entries) assertReadable(entry.file);
+  return withImportTransaction(store, async (tx) => {
+    const session = new ImportSession();
     const done: ImportSummary[] = [];
     const rejected: ImportRejected[] = [];
-    for (const entry of files) {
+    for (const entry of entries) {
       try {
-        done.push(await tx.savepoint(() => importInto(tx, entry.kind, entry.file, { ...options, format: undefined })));
+        const format = entry.format ?? options.format;
+        done.push(await tx.savepoint(() => importInto(tx, entry.kind, entry.file, { ...options, ...(format ? { format } : {}) }, session)));
       } catch (error) {
         if (!(error instanceof ImportRejected)) throw error;
         rejected.push(error);
       }
     }
+    if (rejected.length === 1 && entries.length === 1) throw rejected[0];
     if (rejected.length > 0) {
       const messages = rejected.map((error) => error.message).join('\n');
-      throw new UsageError(`${messages}\nnothing from ${dir} was imported: fix the file${rejected.length > 1 ? 's' : ''} above and import the folder again`);
+      throw new UsageError(`${messages}\nnothing from ${scope} was imported: fix the file${rejected.length > 1 ? 's' : ''} above and import ${scope} again`);
     }
+    await session.invoices.finish(tx);
     return done;
   });
-  return { summaries, ignored };
 }
 
-function assertReadable(file: string): void {
+export function assertReadable(file: string): void {
   let stats;
   try {
     stats = statSync(file);
@@ -123,7 +77,7 @@ function assertReadable(file: string): void {
   if (!stats.isFile()) throw new UsageError(`${displayName(file)} is not a file`);
 }
 
-function displayName(file: string): string {
+export function displayName(file: string): string {
   const relative = path.relative(process.cwd(), file);
   return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }
@@ -133,17 +87,17 @@ interface BatchRow {
   imported_at: string;
 }
 
-async function importInto(tx: ImportTx, kind: ImportKind, file: string, options: ImportOptions): Promise<ImportSummary> {
+async function importInto(tx: ImportTx, kind: ImportKind, file: string, options: ImportOptions, session: ImportSession): Promise<ImportSummary> {
   // The reading thread starts while the file is hashed: it is ready once the batch id is known.
   const rows = openFileRows({ file, kind, encoding: options.encoding ?? 'auto', ...(options.format ? { format: options.format } : {}) }, options.workerMinBytes);
   try {
-    return await importRows(tx, kind, file, options, rows);
+    return await importRows(tx, kind, file, options, rows, session);
   } finally {
     await rows.close();
   }
 }
 
-async function importRows(tx: ImportTx, kind: ImportKind, file: string, options: ImportOptions, rows: FileRows): Promise<ImportSummary> {
+async function importRows(tx: ImportTx, kind: ImportKind, file: string, options: ImportOptions, rows: FileRows, session: ImportSession): Promise<ImportSummary> {
   const started = Date.now();
   const name = displayName(file);
   const sha256 = await sha256OfFile(file);
@@ -155,6 +109,7 @@ async function importRows(tx: ImportTx, kind: ImportKind, file: string, options:
     status: 'imported',
     batchId: 0,
     rowsRead: 0,
+    emptyRows: 0,
     inserted: 0,
     replaced: 0,
     skipped: 0,
@@ -162,9 +117,11 @@ async function importRows(tx: ImportTx, kind: ImportKind, file: string, options:
     warnings: [],
     millis: 0,
     readInWorker: false,
+    replacedInvoices: [],
   };
   const [earlier] = await tx.all<BatchRow>('SELECT id, imported_at FROM import_batches WHERE kind = ? AND sha256 = ? ORDER BY id LIMIT 1', [kind, sha256]);
   if (earlier) {
+    session.batchIds.push(Number(earlier.id));
     return { ...summary, status: 'unchanged', batchId: Number(earlier.id), importedBefore: earlier.imported_at, millis: Date.now() - started };
   }
 
@@ -175,6 +132,7 @@ async function importRows(tx: ImportTx, kind: ImportKind, file: string, options:
   );
   const batchId = Number(batch!.id);
   summary.batchId = batchId;
+  session.batchIds.push(batchId);
 
   const problems = new ProblemList(name);
   const progress = options.progress?.isTTY ? createProgress(options.progress, name, statSync(file).size) : null;
@@ -185,10 +143,11 @@ async function importRows(tx: ImportTx, kind: ImportKind, file: string, options:
       if (event.type === 'start') {
         summary.format = event.format;
         summary.encoding = event.encoding;
-        job = await startJob(tx, specFor(kind, event.format), summary, problems);
+        job = await startJob(tx, specFor(kind, event.format), summary, problems, session);
         continue;
       }
       problems.addAll(event.problems, event.problemCount);
+      summary.emptyRows += event.emptyRows;
       await job!.consume(event.values, event.lines, event.rowsRead);
       progress?.update(summary.rowsRead, event.bytesRead);
     }
@@ -228,7 +187,7 @@ interface FileJob {
  * Writes the checked rows of one file as they come, so memory stays flat; once any row is bad the
  * rest are not written, and the caller rolls back.
  */
-async function startJob(tx: ImportTx, spec: KindSpec, summary: ImportSummary, problems: ProblemList): Promise<FileJob> {
+async function startJob(tx: ImportTx, spec: KindSpec, summary: ImportSummary, problems: ProblemList, session: ImportSession): Promise<FileJob> {
   const table = spec.target.table;
   const width = spec.target.columns.length;
   // Revenue lines are counted in revenue_totals (kept exact with them, and small) rather than by
@@ -236,7 +195,7 @@ async function startJob(tx: ImportTx, spec: KindSpec, summary: ImportSummary, pr
   const counting = table === 'revenue_lines' ? 'SELECT coalesce(sum(lines), 0) AS n FROM revenue_totals' : `SELECT count(*) AS n FROM ${table}`;
   const countRows = async () => Number((await tx.all<{ n: number | string }>(counting))[0]?.n ?? 0);
   const before = await countRows();
-  const hooks = await hooksFor(tx, spec, summary.batchId, summary, problems);
+  const hooks = await hooksFor(tx, spec, session, summary, problems);
   let written = 0;
 
   return {
@@ -256,7 +215,7 @@ async function startJob(tx: ImportTx, spec: KindSpec, summary: ImportSummary, pr
       const after = await countRows();
       const removed = hooks.removed?.() ?? 0;
       summary.inserted = after - before + removed;
-      summary.replaced = written - summary.inserted + removed;
+      summary.replaced = written + (hooks.written?.() ?? 0) - summary.inserted + removed;
       summary.millis = millis;
       await tx.run('UPDATE import_batches SET format = ?, encoding = ?, row_count = ?, inserted = ?, replaced = ?, skipped = ? WHERE id = ?', [
         summary.format,
@@ -294,190 +253,3 @@ function keepAccepted(
   return kept === null ? [values, lines] : [kept, keptLines!];
 }
 
-interface KindHooks {
-  /** False drops the row at `offset` (counted by the hook); may rewrite its values in place. */
-  accept?(values: unknown[], offset: number, line: number): boolean;
-  /** Sees every row about to be written, `rows` rows of `width` values, in one call per batch. */
-  observe?(values: unknown[], rows: number, width: number): void;
-  beforeWrite?(): Promise<void>;
-  afterWrite?(values: unknown[], lines: number[]): Promise<void>;
-  beforeFinish?(): Promise<void>;
-  /** Rows of earlier imports this file removed (Partner Center invoices it replaces). */
-  removed?(): number;
-}
-
-async function hooksFor(tx: ImportTx, spec: KindSpec, batchId: number, summary: ImportSummary, problems: ProblemList): Promise<KindHooks> {
-  if (spec.kind === 'partners') return partnerHooks(tx, problems);
-  if (spec.kind !== 'revenue') return {};
-  const totals = new RevenueTotals();
-  const source = spec.format === 'partner-center' ? await partnerCenterHooks(tx, batchId, summary) : await revenueHooks(tx, summary, totals);
-  return {
-    ...source,
-    observe(values, rows, width) {
-      source.observe?.(values, rows, width);
-      totals.addRows(values, rows, width);
-    },
-    async beforeFinish() {
-      await source.beforeFinish?.();
-      await writeTotals(tx, summary.file, totals.rows());
-    },
-  };
-}
-
-const TOTALS_TARGET: TableSpec = {
-  table: 'revenue_totals',
-  columns: ['partner_id', 'month', 'currency', 'amount_micro', 'lines'],
-  conflict: ['partner_id', 'month', 'currency'],
-  onConflict: { amount_micro: 'revenue_totals.amount_micro + excluded.amount_micro', lines: 'revenue_totals.lines + excluded.lines' },
-};
-
-/**
- * Writes what the imported lines add to revenue_totals (the triggers on revenue_lines take out what
- * upserts and deletes remove). A sum beyond 64 bits refuses the file, naming where it overflows.
- */
-async function writeTotals(tx: ImportTx, file: string, values: unknown[]): Promise<void> {
-  // A sum kept as a number is a safe integer; only one kept as BigInt can be too large.
-  for (let offset = 0; offset < values.length; offset += TOTALS_WIDTH) {
-    const total = values[offset + 3];
-    if (typeof total === 'bigint' && (total > INT64_MAX || total < -INT64_MAX)) throw totalTooLarge(file, values[offset] as string, values[offset + 1] as string, values[offset + 2] as string);
-  }
-  try {
-    if (values.length > 0) await tx.insertRows(TOTALS_TARGET, values);
-  } catch (error) {
-    // PostgreSQL refuses a bigint that overflows: numeric_value_out_of_range.
-    if ((error as { code?: string }).code === '22003') throw totalTooLarge(file, 'one of the partners', 'a month', 'one currency');
-    throw error;
-  }
-  // SQLite does not refuse an overflowing sum: it turns it into an inexact floating-point number.
-  if (tx.engine === 'sqlite') {
-    const [inexact] = await tx.all<{ partner_id: string; month: string; currency: string }>(
-      "SELECT partner_id, month, currency FROM revenue_totals WHERE typeof(amount_micro) <> 'integer' LIMIT 1",
-    );
-    if (inexact) throw totalTooLarge(file, inexact.partner_id, inexact.month, inexact.currency);
-  }
-  await tx.run('DELETE FROM revenue_totals WHERE lines = 0');
-}
-
-const INT64_MAX = 2n ** 63n - 1n;
-
-/** A month's revenue too large to keep exact in 64-bit micro-units (about 9.2 trillion of a currency). */
-function totalTooLarge(file: string, partnerId: string, month: string, currency: string): ImportRejected {
-  return new ImportRejected(file, [
-    {
-      file,
-      line: 0,
-      column: '',
-      value: '',
-      message: `the revenue of ${partnerId} dated in ${month} in ${currency} would add up to more than 9,223,372,036,854 units, which cannot be kept exact; check the amounts`,
-    },
-  ], 1);
-}
-
-/**
- * Canonical revenue: rows for partners not (yet) imported are kept, and counted in a warning. The
- * partners are checked once each, from the sums, at the end, rather than once per line.
- */
-async function revenueHooks(tx: ImportTx, summary: ImportSummary, totals: RevenueTotals): Promise<KindHooks> {
-  const known = new Set((await tx.all<{ partner_id: string }>('SELECT partner_id FROM partners')).map((row) => row.partner_id));
-  return {
-    async beforeFinish() {
-      const unknown = totals.partnerIds().filter((partnerId) => !known.has(partnerId));
-      summary.warnings = unknown.length === 0 ? [] : [`${unknown.length} partner id(s) are not in the partners file: ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ', …' : ''}`];
-    },
-  };
-}
-
-/**
- * Partner Center lines: the PGA is found by location id (MpnId) first, then by tenant id
- * (PartnerId); a line of an invoice replaces every line an earlier Partner Center import held for
- * that invoice.
- */
-async function partnerCenterHooks(tx: ImportTx, batchId: number, summary: ImportSummary): Promise<KindHooks> {
-  const aliases = await tx.all<{ alias_kind: string; alias: string; partner_id: string }>('SELECT alias_kind, alias, partner_id FROM partner_aliases');
-  const byLocation = new Map(aliases.filter((a) => a.alias_kind === 'location').map((a) => [a.alias, a.partner_id]));
-  const byTenant = new Map(aliases.filter((a) => a.alias_kind === 'tenant').map((a) => [a.alias, a.partner_id]));
-  const invoices = new Set<string>();
-  let pending: string[] = [];
-  let removed = 0;
-  return {
-    accept(values, offset, line) {
-      const mpnId = values[offset] as string | null;
-      const tenant = values[offset + 5] as string | null;
-      const partnerId = (mpnId !== null ? byLocation.get(mpnId) : undefined) ?? (tenant !== null ? byTenant.get(tenant) : undefined);
-      if (partnerId === undefined) {
-        summary.skipped++;
-        if (summary.unmatched.length < LISTED_UNMATCHED) summary.unmatched.push({ line, mpnId, tenantId: tenant });
-        return false;
-      }
-      values[offset] = partnerId;
-      const invoice = values[offset + 6] as string;
-      if (!invoices.has(invoice)) {
-        invoices.add(invoice);
-        pending.push(invoice);
-      }
-      return true;
-    },
-    async beforeWrite() {
-      for (const invoice of pending) {
-        removed += await tx.run(
-          "DELETE FROM revenue_lines WHERE invoice_number = ? AND transaction_id IS NULL AND batch_id <> ? AND batch_id IN (SELECT id FROM import_batches WHERE format = 'partner-center')",
-          [invoice, batchId],
-        );
-      }
-      pending = [];
-    },
-    removed: () => removed,
-  };
-}
-
-/** Partners: their tenant and location ids become the aliases Partner Center lines are matched by. */
-async function partnerHooks(tx: ImportTx, problems: ProblemList): Promise<KindHooks> {
-  const width = PARTNERS.target.columns.length;
-  return {
-    async afterWrite(values, lines) {
-      for (let row = 0; row < lines.length; row++) {
-        const [partnerId, , , , , , , tenants, locations] = values.slice(row * width, (row + 1) * width) as string[];
-        await tx.run('DELETE FROM partner_aliases WHERE partner_id = ?', [partnerId]);
-        const wanted = [
-          ...split(tenants!).map((alias) => ({ kind: 'tenant', column: 'tenant_ids', alias })),
-          ...split(locations!).map((alias) => ({ kind: 'location', column: 'location_ids', alias })),
-        ];
-        for (const { kind, column, alias } of wanted) {
-          const [owner] = await tx.all<{ partner_id: string }>('SELECT partner_id FROM partner_aliases WHERE alias_kind = ? AND alias = ?', [kind, alias]);
-          if (owner && owner.partner_id !== partnerId) {
-            problems.add(lines[row]!, column, alias, `is already listed for partner ${owner.partner_id}`);
-            continue;
-          }
-          if (!owner) await tx.run('INSERT INTO partner_aliases (alias_kind, alias, partner_id) VALUES (?, ?, ?)', [kind, alias, partnerId]);
-        }
-      }
-    },
-  };
-}
-
-function split(list: string): string[] {
-  return list === '' ? [] : list.split(';');
-}
-
-export function formatSummary(summary: ImportSummary): string {
-  if (summary.status === 'unchanged') {
-    return `${summary.file}: already imported on ${summary.importedBefore} (batch ${summary.batchId}, same content); nothing changed`;
-  }
-  const encoding = summary.encoding === 'shift_jis' ? 'Shift_JIS' : 'UTF-8';
-  const parts = [`${n(summary.rowsRead)} rows read`, `${n(summary.inserted)} inserted`, `${n(summary.replaced)} replaced`];
-  if (summary.format === 'partner-center') parts.push(`${n(summary.skipped)} unmatched (not imported)`);
-  const lines = [
-    `${summary.file}: ${summary.kind}${summary.format === 'partner-center' ? ' (Partner Center export)' : ''}, ${encoding} — ${parts.join(', ')} in ${(summary.millis / 1000).toFixed(2)} s`,
-  ];
-  for (const row of summary.unmatched) {
-    const ids = [row.mpnId ? `MpnId ${row.mpnId}` : null, row.tenantId ? `PartnerId ${row.tenantId}` : null].filter(Boolean).join(', ');
-    lines.push(`  line ${row.line}: no partner has ${ids}`);
-  }
-  if (summary.skipped > summary.unmatched.length) lines.push(`  … and ${n(summary.skipped - summary.unmatched.length)} more unmatched rows`);
-  for (const warning of summary.warnings) lines.push(`  warning: ${warning}`);
-  return lines.join('\n');
-}
-
-function n(value: number): string {
-  return value.toLocaleString('en-US');
-}

@@ -1,3 +1,5 @@
+import { amountMicro, exportedAmountMicro, withoutTextGuard } from './amounts.js';
+import { exportedDate } from './exported-dates.js';
 import * as field from './fields.js';
 import { FieldProblem } from './fields.js';
 
@@ -8,7 +10,8 @@ import { FieldProblem } from './fields.js';
 
 export const IMPORT_KINDS = ['partners', 'revenue', 'fx-rates', 'assessments', 'security', 'support-plans'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
-export type RevenueFormat = 'canonical' | 'partner-center';
+/** How a file is laid out: our own columns, a Partner Center export (revenue), or Graph's security score (security). */
+export type ImportFormat = 'canonical' | 'partner-center' | 'graph-security-score';
 
 export interface CellProblem {
   column: string;
@@ -36,7 +39,7 @@ export interface TableSpec {
 
 export interface KindSpec {
   kind: ImportKind;
-  format: RevenueFormat;
+  format: ImportFormat;
   /** Every column the file may have (header names, matched case-insensitively). */
   columns: readonly string[];
   required: readonly string[];
@@ -61,57 +64,25 @@ function cell<T>(cells: RowCells, column: string, parse: (value: string) => T, p
   }
 }
 
-const AMOUNT_PLACES = 6;
-/** No single charge line is a trillion in any currency; beyond that a sum could overflow 64 bits. */
-const AMOUNT_MAX_WHOLE = 999_999_999_999n;
-
-/** Integer micro-units: a JS number when it is exactly representable, a BigInt otherwise. */
-function amountMicro(value: string): number | bigint {
-  const plain = plainAmountMicro(value);
-  if (plain !== undefined) return plain;
-  const micro = field.scaledDecimal(value, AMOUNT_PLACES, AMOUNT_MAX_WHOLE);
-  return micro >= BigInt(Number.MIN_SAFE_INTEGER) && micro <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(micro) : micro;
-}
-
-/**
- * The common case, `-?` then one to nine digits, then optionally `.` and one to six: read digit by
- * digit in exact integer arithmetic (at most 15 digits, below 2^53), for it runs once per revenue
- * line. Anything else is undefined, and goes through the BigInt path and its messages.
- */
-function plainAmountMicro(value: string): number | undefined {
-  const length = value.length;
-  const negative = value.charCodeAt(0) === 45;
-  let i = negative ? 1 : 0;
-  let whole = 0;
-  const wholeStart = i;
-  for (; i < length; i++) {
-    const digit = value.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9) break;
-    whole = whole * 10 + digit;
-  }
-  if (i === wholeStart || i - wholeStart > 9) return undefined;
-  let fraction = 0;
-  let places = 0;
-  if (i < length) {
-    if (value.charCodeAt(i) !== 46) return undefined;
-    for (i++; i < length; i++, places++) {
-      const digit = value.charCodeAt(i) - 48;
-      if (digit < 0 || digit > 9) return undefined;
-      fraction = fraction * 10 + digit;
-    }
-    if (places === 0 || places > AMOUNT_PLACES) return undefined;
-  }
-  const micro = whole * 1_000_000 + fraction * 10 ** (AMOUNT_PLACES - places);
-  // `-0` and `-0.00` are zero, not a negative credit.
-  return negative && micro !== 0 ? -micro : micro;
-}
-
 const partnerId = (value: string) => field.text(value, 64);
 // Parsers are made once here, not per row: the revenue files have millions of rows.
 const optionalId = (value: string) => field.optionalText(value, 64);
 const optionalLabel = (value: string) => field.optionalText(value, 128);
 const requiredId = (value: string) => field.text(value, 64);
 const optionalTenant = (value: string) => (value.trim() === '' ? null : tenantId(value.trim()));
+/** A parser of a Partner Center cell, which a spreadsheet may have prefixed with its text-guard apostrophe. */
+const guarded =
+  <T>(parse: (value: string) => T) =>
+  (value: string): T =>
+    parse(value.charCodeAt(0) === 39 ? withoutTextGuard(value) : value);
+const exportedMpnId = guarded(optionalId);
+const exportedTenant = guarded(optionalTenant);
+const exportedInvoice = guarded((value: string) => {
+  if (value.trim() === '') throw new FieldProblem('is empty: the line is not invoiced yet (an unbilled export?)');
+  return requiredId(value);
+});
+const exportedCurrency = guarded(field.currency);
+const exportedDay = guarded(exportedDate);
 
 export const PARTNERS: KindSpec = {
   kind: 'partners',
@@ -196,20 +167,20 @@ export const PARTNER_CENTER_REVENUE: KindSpec = {
   parse(cells, problems) {
     const before = problems.length;
     const dateColumn = cells.has('ChargeStartDate') && cells.get('ChargeStartDate').trim() !== '' ? 'ChargeStartDate' : 'OrderDate';
-    const mpnId = cell(cells, 'MpnId', optionalId, problems);
-    const tenant = cell(cells, 'PartnerId', optionalTenant, problems);
+    const mpnId = cell(cells, 'MpnId', exportedMpnId, problems);
+    const tenant = cell(cells, 'PartnerId', exportedTenant, problems);
     if (problems.length === before && mpnId === null && tenant === null) {
       problems.push({ column: cells.has('MpnId') ? 'MpnId' : 'PartnerId', value: '', message: 'is empty: neither MpnId nor PartnerId names the partner' });
     }
     const values = [
       // partner_id is filled in from MpnId or PartnerId once the partner is found
       mpnId,
-      cell(cells, dateColumn, field.partnerCenterDate, problems),
-      cell(cells, 'Subtotal', amountMicro, problems),
-      cell(cells, 'Currency', field.currency, problems),
+      cell(cells, dateColumn, exportedDay, problems),
+      cell(cells, 'Subtotal', exportedAmountMicro, problems),
+      cell(cells, 'Currency', exportedCurrency, problems),
       null,
       tenant,
-      cell(cells, 'InvoiceNumber', requiredId, problems),
+      cell(cells, 'InvoiceNumber', exportedInvoice, problems),
       cell(cells, 'ProductCategory', optionalLabel, problems),
     ];
     return problems.length > before ? null : values;
@@ -258,16 +229,22 @@ export const ASSESSMENTS: KindSpec = {
   fileKey: (values) => values.slice(0, 4).join(' '),
 };
 
+/** Every snapshot, from either source: a later one of the same partner and day replaces it whole. */
+const SECURITY_TARGET: TableSpec = {
+  table: 'security_snapshots',
+  columns: [
+    'partner_id', 'as_of', 'admin_users', 'admin_users_with_mfa', 'security_contact', 'alerts_total', 'alerts_responded_in_time',
+    'source', 'contact_status', 'average_response_hours', 'details', 'batch_id',
+  ],
+  conflict: ['partner_id', 'as_of'],
+};
+
 export const SECURITY: KindSpec = {
   kind: 'security',
   format: 'canonical',
   columns: ['partner_id', 'as_of', 'admin_users', 'admin_users_with_mfa', 'security_contact', 'alerts_total', 'alerts_responded_in_time'],
   required: ['partner_id', 'as_of', 'admin_users', 'admin_users_with_mfa', 'alerts_total', 'alerts_responded_in_time'],
-  target: {
-    table: 'security_snapshots',
-    columns: ['partner_id', 'as_of', 'admin_users', 'admin_users_with_mfa', 'security_contact', 'alerts_total', 'alerts_responded_in_time', 'batch_id'],
-    conflict: ['partner_id', 'as_of'],
-  },
+  target: SECURITY_TARGET,
   parse(cells, problems) {
     const before = problems.length;
     const values = [
@@ -275,9 +252,14 @@ export const SECURITY: KindSpec = {
       cell(cells, 'as_of', field.isoDate, problems),
       cell(cells, 'admin_users', field.count, problems),
       cell(cells, 'admin_users_with_mfa', field.count, problems),
-      cell(cells, 'security_contact', (v) => (v.trim() === '' ? null : field.email(v)), problems),
+      // A malformed address is the partner's state, not a broken file: it fails the contact check.
+      cell(cells, 'security_contact', (v) => field.optionalText(v, 254), problems),
       cell(cells, 'alerts_total', field.count, problems),
       cell(cells, 'alerts_responded_in_time', field.count, problems),
+      'csv',
+      null,
+      null,
+      null,
     ];
     if (problems.length > before) return null;
     if ((values[3] as number) > (values[2] as number)) {
@@ -315,10 +297,27 @@ export const SUPPORT_PLANS: KindSpec = {
   fileKey: (values) => `${values[0]} ${values[2]}`,
 };
 
-export function specFor(kind: ImportKind, format: RevenueFormat): KindSpec {
+/**
+ * Microsoft Graph's partner security score, JSON Lines rather than columns: src/import/graph-reader.ts
+ * reads each line whole, and a partner's tenants are combined into one snapshot before it is written.
+ */
+export const GRAPH_SECURITY_SCORE: KindSpec = {
+  kind: 'security',
+  format: 'graph-security-score',
+  columns: [],
+  required: [],
+  target: SECURITY_TARGET,
+  parse: () => null,
+};
+
+export function specFor(kind: ImportKind, format: ImportFormat): KindSpec {
   if (format === 'partner-center') {
     if (kind !== 'revenue') throw new Error('the partner-center format is for revenue files only');
     return PARTNER_CENTER_REVENUE;
+  }
+  if (format === 'graph-security-score') {
+    if (kind !== 'security') throw new Error('the graph-security-score format is for security files only');
+    return GRAPH_SECURITY_SCORE;
   }
   return { partners: PARTNERS, revenue: REVENUE, 'fx-rates': FX_RATES, assessments: ASSESSMENTS, security: SECURITY, 'support-plans': SUPPORT_PLANS }[kind];
 }

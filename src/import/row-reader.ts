@@ -1,10 +1,12 @@
-import { CsvSyntaxError, type Encoding, type EncodingChoice, openCsv } from './csv-source.js';
+import { CsvSyntaxError, type Encoding, type EncodingChoice, openCsv, readChunks } from './csv-source.js';
+import { describeForeignHeader, UNBILLED_TODO } from './foreign-files.js';
+import { readGraphSecurityScore } from './graph-reader.js';
 import {
   type CellProblem,
   type ImportKind,
   looksLikePartnerCenter,
   resolveHeader,
-  type RevenueFormat,
+  type ImportFormat,
   type RowCells,
   specFor,
 } from './kinds.js';
@@ -17,7 +19,7 @@ export interface ReadRequest {
   file: string;
   kind: ImportKind;
   /** Forced format; otherwise a Partner Center export is recognised by its header. */
-  format?: RevenueFormat;
+  format?: ImportFormat;
   encoding: EncodingChoice;
   /** Appended to every row, as the last column. */
   batchId: number;
@@ -28,7 +30,7 @@ export interface LineProblem extends CellProblem {
 }
 
 export type ReadEvent =
-  | { type: 'start'; encoding: Encoding; format: RevenueFormat }
+  | { type: 'start'; encoding: Encoding; format: ImportFormat }
   | {
       type: 'rows';
       /** The rows, one after another, each `width` values long (batch id last): one flat array is far cheaper to pass between threads than one array per row. */
@@ -40,6 +42,8 @@ export type ReadEvent =
       problems: LineProblem[];
       problemCount: number;
       rowsRead: number;
+      /** Rows of nothing but empty fields (bare commas), skipped. */
+      emptyRows: number;
       bytesRead: number;
     };
 
@@ -47,6 +51,10 @@ export type ReadEvent =
 export const LISTED_PROBLEMS = 100;
 
 export async function* readRows(request: ReadRequest): AsyncGenerator<ReadEvent> {
+  if (request.format === 'graph-security-score' || (request.kind === 'security' && request.format === undefined && startsWithJsonObject(request.file))) {
+    yield* readGraphSecurityScore(request);
+    return;
+  }
   let bytesRead = 0;
   const source = await openCsv(request.file, request.encoding, (bytes) => {
     bytesRead = bytes;
@@ -67,8 +75,11 @@ export async function* readRows(request: ReadRequest): AsyncGenerator<ReadEvent>
   const cellProblems: CellProblem[] = [];
   let anyProblem = false;
   let started = false;
+  /** Partner Center lines read, and those without an invoice number: all of them, and it is an unbilled export. */
+  let exportLines = 0;
+  let linesWithoutInvoice = 0;
 
-  const startEvent = (format: RevenueFormat): ReadEvent => ({ type: 'start', encoding: source.encoding, format });
+  const startEvent = (format: ImportFormat): ReadEvent => ({ type: 'start', encoding: source.encoding, format });
   const chunk = () => ({
     type: 'rows' as const,
     values: [] as unknown[],
@@ -77,6 +88,7 @@ export async function* readRows(request: ReadRequest): AsyncGenerator<ReadEvent>
     problems: [] as LineProblem[],
     problemCount: 0,
     rowsRead: 0,
+    emptyRows: 0,
     bytesRead,
   });
 
@@ -94,6 +106,12 @@ export async function* readRows(request: ReadRequest): AsyncGenerator<ReadEvent>
       let first = 0;
       if (!spec) {
         header = records[0]!.fields;
+        const foreign = describeForeignHeader(header, request.kind, request.format);
+        if (foreign !== null) {
+          yield startEvent(request.format ?? 'canonical');
+          yield { ...out, problemCount: 1, problems: [{ line: 1, column: '', value: '', message: foreign }] };
+          return;
+        }
         const format = request.format ?? (request.kind === 'revenue' && looksLikePartnerCenter(header) ? 'partner-center' : 'canonical');
         spec = specFor(request.kind, format);
         yield startEvent(format);
@@ -112,9 +130,17 @@ export async function* readRows(request: ReadRequest): AsyncGenerator<ReadEvent>
         const { fields, line } = records[r]!;
         record = fields;
         out.rowsRead++;
+        if (isBlank(fields)) {
+          out.emptyRows++;
+          continue;
+        }
         if (fields.length !== header.length) {
           problem(line, '', '', `has ${fields.length} field${fields.length === 1 ? '' : 's'}; the header has ${header.length}`);
           continue;
+        }
+        if (spec.format === 'partner-center') {
+          exportLines++;
+          if (cells.get('InvoiceNumber').trim() === '') linesWithoutInvoice++;
         }
         cellProblems.length = 0;
         const values = spec.parse(cells, cellProblems);
@@ -140,6 +166,9 @@ export async function* readRows(request: ReadRequest): AsyncGenerator<ReadEvent>
       out.bytesRead = bytesRead;
       yield out;
     }
+    if (exportLines > 0 && linesWithoutInvoice === exportLines) {
+      yield { ...chunk(), problemCount: 1, problems: [{ line: 1, column: '', value: '', message: `no line has an invoice number: this looks like an unbilled reconciliation export; ${UNBILLED_TODO}` }] };
+    }
   } catch (error) {
     if (!(error instanceof CsvSyntaxError)) throw error;
     if (!started) yield startEvent(request.format ?? 'canonical');
@@ -153,4 +182,16 @@ export async function* readRows(request: ReadRequest): AsyncGenerator<ReadEvent>
     yield startEvent(request.format ?? 'canonical');
     yield { ...chunk(), problemCount: 1, problems: [{ line: 0, column: '', value: '', message: 'the file is empty: it has no header row' }] };
   }
+}
+
+/** A row of bare commas, as a spreadsheet writes for rows it once formatted. */
+function isBlank(fields: readonly string[]): boolean {
+  for (const field of fields) if (field !== '' && field.trim() !== '') return false;
+  return true;
+}
+
+/** Whether the file's first text is `{`: JSON Lines (Graph's security score), not a CSV header. */
+function startsWithJsonObject(file: string): boolean {
+  for (const chunk of readChunks(file, 4096)) return /^(\ufeff)?\s*\{/.test(chunk.toString('utf8'));
+  return false;
 }

@@ -298,6 +298,7 @@ function showCheck(check: Check, w: Words): Shown {
     }
     case 'mfa_admins':
     case 'alert_response': {
+      if (check.unit === 'hours') return showAverageResponse(check, w);
       const counts = check.id === 'mfa_admins' ? counted(check.evidence, 'adminUsersWithMfa', 'adminUsers') : counted(check.evidence, 'alertsRespondedInTime', 'alertsTotal');
       const phrases = check.id === 'mfa_admins' ? w.mfa : w.alerts;
       const observed = numeric ? (counts ? w.withDetail(percent(check.observed), phrases.counted(counts.part, counts.whole)) : percent(check.observed)) : null;
@@ -312,7 +313,9 @@ function showCheck(check: Check, w: Words): Shown {
         observed:
           check.observed === 'none'
             ? w.contact.none
-            : check.observed === 'unknown'
+            : check.observed === 'provided' && !('securityContact' in check.evidence)
+              ? w.contact.provided
+              : check.observed === 'unknown'
               ? w.unavailable
               : check.evidence.problem
                 ? w.withDetail(check.observed, w.contact.malformed)
@@ -321,6 +324,16 @@ function showCheck(check: Check, w: Words): Shown {
         note: null,
       };
   }
+}
+
+/** Graph's average response time to security alerts, in hours, against the most allowed. */
+function showAverageResponse(check: Check, w: Words): Shown {
+  const limit = /^<=\s*(\d+(?:\.\d+)?)$/.exec(check.required.trim())?.[1];
+  return {
+    observed: isDecimalText(check.observed) ? w.alerts.averageHours(check.observed) : w.unavailable,
+    required: limit ? w.alerts.atMostHours(limit) : check.required,
+    note: null,
+  };
 }
 
 /** `>= 1000000.00` → `1000000.00`; anything else is not a threshold. */
@@ -415,8 +428,8 @@ interface Words {
   notRenewed(final: boolean): string;
   renewalRequired(after: string, by: string | null): string;
   mfa: RatioPhrases;
-  alerts: RatioPhrases & { none: string };
-  contact: { none: string; malformed: string; required: string; notRequired: string };
+  alerts: RatioPhrases & { none: string; averageHours(hours: string): string; atMostHours(hours: string): string };
+  contact: { none: string; provided: string; malformed: string; required: string; notRequired: string };
 }
 
 const EN: Words = {
@@ -460,9 +473,12 @@ const EN: Words = {
     all: '100% of alerts answered in time',
     atLeast: (pct) => `at least ${pct} of alerts answered in time`,
     none: 'no security alerts in the period',
+    averageHours: (hours) => `${hours} hours on average`,
+    atMostHours: (hours) => `at most ${hours} hours on average`,
   },
   contact: {
     none: 'not registered',
+    provided: 'registered',
     malformed: 'not a valid email address',
     required: 'a valid email address registered',
     notRequired: 'not required',
@@ -510,9 +526,12 @@ const JA: Words = {
     all: 'アラートの 100% に期限内に対応',
     atLeast: (pct) => `アラートの ${pct} 以上に期限内に対応`,
     none: '対象期間のセキュリティ アラートなし',
+    averageHours: (hours) => `平均 ${hours} 時間`,
+    atMostHours: (hours) => `平均 ${hours} 時間以内`,
   },
   contact: {
     none: '未登録',
+    provided: '登録済み',
     malformed: 'メール アドレスの形式が正しくありません',
     required: '有効なメール アドレスの登録',
     notRequired: '不要',

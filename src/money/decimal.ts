@@ -122,3 +122,31 @@ function gcd(a: bigint, b: bigint): bigint {
   while (b !== 0n) [a, b] = [b, a % b];
   return a === 0n ? 1n : a;
 }
+
+const EXPONENT_PATTERN = /^([-+]?)(\d*)(?:\.(\d*))?[eE]([-+]?\d+)$/;
+
+/**
+ * `1.5E+3` → `1500`, `0E-20` → `0`, `-2.5e-7` → `-0.00000025`: the same number written out in full,
+ * by moving the decimal point in the digits, never through a float. Null when `text` is not in
+ * exponent notation; throws when the number would need more than `maxDigits` digits to write.
+ */
+export function expandExponent(text: string, maxDigits = 400): string | null {
+  const match = EXPONENT_PATTERN.exec(text);
+  if (!match || (match[2] === '' && !match[3])) return null;
+  const [, sign, whole = '', fraction = '', exponentText] = match;
+  const digits = `${whole}${fraction}`.replace(/^0+/, '');
+  if (digits === '') return '0';
+  // The point sits after `point` of the significant digits (negative: that many zeros before them).
+  const point = whole.replace(/^0+/, '').length - (whole.replace(/^0+/, '') === '' ? leadingZeros(fraction) : 0) + Number(exponentText);
+  if (!Number.isSafeInteger(point) || Math.max(point, digits.length - point, digits.length) > maxDigits) {
+    throw new DecimalFormatError(`too many digits to write out: '${text}'`);
+  }
+  const significant = digits.replace(/0+$/, '');
+  const wholePart = point <= 0 ? '0' : `${significant.slice(0, point)}${'0'.repeat(Math.max(0, point - significant.length))}`;
+  const fractionPart = point >= significant.length ? '' : `${'0'.repeat(Math.max(0, -point))}${significant.slice(Math.max(0, point))}`;
+  return `${sign === '-' ? '-' : ''}${wholePart}${fractionPart ? `.${fractionPart}` : ''}`;
+}
+
+function leadingZeros(text: string): number {
+  return text.length - text.replace(/^0+/, '').length;
+}

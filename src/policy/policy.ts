@@ -24,6 +24,8 @@ export interface Policy {
     minMfaCoverage: string;
     requireContact: boolean;
     minAlertResponseRate: string;
+    /** A Graph snapshot's average alert response time, in hours, must not exceed this. */
+    maxAverageAlertResponseHours: string;
     maxAgeDays: number;
   };
   reapplyWaitMonths: number;
@@ -100,6 +102,7 @@ const policySchema = z
         minMfaCoverage: fraction(),
         requireContact: z.boolean(),
         minAlertResponseRate: fraction(),
+        maxAverageAlertResponseHours: decimal({ min: '0' }).default('24'),
         maxAgeDays: wholeDays,
       })
       .strict(),

@@ -1,4 +1,3 @@
-import { isEmail } from '../config/config.js';
 import type {
   AssessmentCategory,
   Check,
@@ -10,17 +9,18 @@ import type {
   Outcome,
   Partner,
   RevenueEvidence,
-  SecuritySnapshot,
   Trigger,
 } from '../domain/types.js';
 import { FINAL_OUTCOMES } from '../domain/types.js';
 import { add, compare, div, mul, parseDecimal, rational, type Rational, sum, toFixed, toPlainString, ZERO } from '../money/decimal.js';
 import type { Policy } from '../policy/policy.js';
+import { unknown } from './check-base.js';
 import { addDays, addMonthsToDate, daysBetween, lastDayOf, laterOf } from './months.js';
+import { ANNIVERSARY_CHECKS, anniversaryChecks } from './security-checks.js';
 
 const CHECK_ORDER: Record<Trigger, readonly CheckId[]> = {
   renewal: ['ttm_revenue', 'assessment_score', 'support_plan_renewal'],
-  anniversary: ['mfa_admins', 'security_contact', 'alert_response'],
+  anniversary: ANNIVERSARY_CHECKS,
 };
 
 export function checkOrder(trigger: Trigger): readonly CheckId[] {
@@ -212,74 +212,4 @@ export function renewalCheck(cycle: CycleRef, evidence: Evidence, policy: Policy
     },
     evidence: evidenceOut,
   };
-}
-
-function anniversaryChecks(evidence: Evidence, policy: Policy, asOf: IsoDate): Check[] {
-  const snapshot = evidence.security ?? null;
-  const ids = CHECK_ORDER.anniversary;
-  const required = {
-    mfa_admins: `>= ${policy.security.minMfaCoverage}`,
-    security_contact: policy.security.requireContact ? 'present' : 'not required',
-    alert_response: `>= ${policy.security.minAlertResponseRate}`,
-  } as Record<CheckId, string>;
-  const units = { mfa_admins: 'ratio', security_contact: 'email', alert_response: 'ratio' } as const;
-  const baseOf = (id: CheckId) => ({ id, required: required[id]!, unit: units[id as keyof typeof units] });
-
-  if (!snapshot) {
-    return ids.map((id) => unknown(baseOf(id), 'snapshot_missing', `no security snapshot on or before ${asOf}`, {}));
-  }
-  const ageDays = daysBetween(snapshot.asOf, asOf);
-  const evidenceOf = (extra: Record<string, unknown>) => ({ snapshotAsOf: snapshot.asOf, ageDays, ...extra });
-  if (ageDays > policy.security.maxAgeDays) {
-    const detail = `the latest security snapshot (${snapshot.asOf}) is ${ageDays} days old; at most ${policy.security.maxAgeDays} allowed`;
-    return ids.map((id) => unknown(baseOf(id), 'snapshot_stale', detail, evidenceOf({})));
-  }
-  return [mfaCheck(snapshot, policy, baseOf('mfa_admins'), evidenceOf), contactCheck(snapshot, policy, baseOf('security_contact'), evidenceOf), alertCheck(snapshot, policy, baseOf('alert_response'), evidenceOf)];
-}
-
-type CheckBase = Pick<Check, 'id' | 'required' | 'unit'>;
-type EvidenceOf = (extra: Record<string, unknown>) => Record<string, unknown>;
-
-function mfaCheck(snapshot: SecuritySnapshot, policy: Policy, base: CheckBase, evidenceOf: EvidenceOf): Check {
-  const evidence = evidenceOf({ adminUsers: snapshot.adminUsers, adminUsersWithMfa: snapshot.adminUsersWithMfa });
-  if (snapshot.adminUsers === 0) {
-    return unknown(base, 'no_admin_users', `the snapshot of ${snapshot.asOf} lists no admin users`, evidence);
-  }
-  return ratioCheck(base, snapshot.adminUsersWithMfa, snapshot.adminUsers, policy.security.minMfaCoverage, evidence);
-}
-
-function alertCheck(snapshot: SecuritySnapshot, policy: Policy, base: CheckBase, evidenceOf: EvidenceOf): Check {
-  const evidence = evidenceOf({ alertsTotal: snapshot.alertsTotal, alertsRespondedInTime: snapshot.alertsRespondedInTime });
-  if (snapshot.alertsTotal === 0) return { ...base, result: 'pass', observed: 'no alerts', evidence };
-  return ratioCheck(base, snapshot.alertsRespondedInTime, snapshot.alertsTotal, policy.security.minAlertResponseRate, evidence);
-}
-
-function ratioCheck(base: CheckBase, part: number, whole: number, minimum: string, evidence: Record<string, unknown>): Check {
-  const ratio = rational(part, whole);
-  return {
-    ...base,
-    result: compare(ratio, parseDecimal(minimum)) >= 0 ? 'pass' : 'fail',
-    observed: trimZeros(toFixed(ratio, 4, 'truncate')),
-    evidence,
-  };
-}
-
-function contactCheck(snapshot: SecuritySnapshot, policy: Policy, base: CheckBase, evidenceOf: EvidenceOf): Check {
-  const contact = snapshot.securityContact?.trim() || null;
-  const evidence = evidenceOf({ securityContact: contact });
-  const wellFormed = contact !== null && isEmail(contact);
-  return {
-    ...base,
-    result: wellFormed || !policy.security.requireContact ? 'pass' : 'fail',
-    observed: contact ?? 'none',
-    evidence: wellFormed || contact === null ? evidence : { ...evidence, problem: 'not a well-formed email address' },
-  };
-}
-
-function unknown(base: CheckBase, reason: NonNullable<Check['missing']>['reason'], detail: string, evidence: Record<string, unknown>): Check {
-  return { ...base, result: 'unknown', observed: 'unknown', missing: { reason, detail }, evidence };
-}
-
-function trimZeros(text: string): string {
-  return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
 }

@@ -5,6 +5,7 @@ import type {
   AssessmentLine,
   CycleRef,
   Evidence,
+  GraphSecuritySnapshot,
   IsoDate,
   PriorState,
   RevenueEvidence,
@@ -106,17 +107,37 @@ export class EvidenceReader {
     }));
   }
 
-  async security(partnerId: string): Promise<SecuritySnapshot | null> {
+  async security(partnerId: string): Promise<SecuritySnapshot | GraphSecuritySnapshot | null> {
     const row = await this.db
       .selectFrom('security_snapshots')
-      .selectAll()
-      .where('partner_id', '=', partnerId)
-      .where('as_of', '<=', this.asOf)
-      .orderBy('as_of', 'desc')
+      .leftJoin('import_batches', 'import_batches.id', 'security_snapshots.batch_id')
+      .selectAll('security_snapshots')
+      .select('import_batches.file_name')
+      .where('security_snapshots.partner_id', '=', partnerId)
+      .where('security_snapshots.as_of', '<=', this.asOf)
+      .orderBy('security_snapshots.as_of', 'desc')
       .limit(1)
       .executeTakeFirst();
     if (!row) return null;
+    const count = (value: number | string | null) => (value === null ? null : Number(value));
+    const sourceFile = row.file_name ?? null;
+    if (row.source === 'graph-security-score') {
+      const details = JSON.parse(row.details ?? '{}') as Partial<Pick<GraphSecuritySnapshot, 'unknown' | 'tenants'>>;
+      return {
+        source: 'graph-security-score',
+        sourceFile,
+        asOf: row.as_of,
+        adminUsers: count(row.admin_users),
+        adminUsersWithMfa: count(row.admin_users_with_mfa),
+        contactStatus: row.contact_status === 'compliant' || row.contact_status === 'nonCompliant' ? row.contact_status : null,
+        averageResponseHours: row.average_response_hours,
+        unknown: details.unknown ?? {},
+        tenants: details.tenants ?? [],
+      };
+    }
     return {
+      source: 'csv',
+      sourceFile,
       asOf: row.as_of,
       adminUsers: Number(row.admin_users),
       adminUsersWithMfa: Number(row.admin_users_with_mfa),

@@ -71,10 +71,17 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
     const down = await migrator.migrateTo('0001-initial');
     expect(down.error).toBeUndefined();
     expect((await temp.query<{ name: string }>(INDEXES_SQL[engine], ['revenue_totals'])).map((row) => row.name)).toEqual(['revenue_totals_month']);
-    expect(await migrateToLatest(store.db)).toEqual(['0002-totals-without-month-index']);
+    await temp.query(
+      "insert into security_snapshots (partner_id, as_of, admin_users, admin_users_with_mfa, security_contact, alerts_total, alerts_responded_in_time, batch_id) values ('4010001', '2026-10-01', 5, 4, 'soc@example.com', 2, 2, 1)",
+    );
+    expect(await migrateToLatest(store.db)).toEqual(Object.keys(migrations).filter((name) => name !== '0001-initial'));
     expect(await temp.query(INDEXES_SQL[engine], ['revenue_totals'])).toEqual([]);
     const [total] = await temp.query<{ amount: string; lines: string }>('select cast(amount_micro as text) as amount, cast(lines as text) as lines from revenue_totals');
     expect(total).toEqual({ amount: '1500000000', lines: '3' });
+    // A snapshot of the first release is a CSV snapshot, kept whole.
+    expect(
+      await temp.query("select partner_id, as_of, cast(admin_users as text) as admins, security_contact, source, contact_status, details from security_snapshots"),
+    ).toEqual([{ partner_id: '4010001', as_of: '2026-10-01', admins: '5', security_contact: 'soc@example.com', source: 'csv', contact_status: null, details: null }]);
   });
 
   it.runIf(engine === 'sqlite')('opens SQLite in WAL mode, with temporary data in memory', async () => {

@@ -298,11 +298,13 @@ describe.each(ENGINES)('import on %s', (engine) => {
   });
 
   it('imports a folder in the order of the specification, all or nothing', async () => {
-    expect(planDirectory(['support-plans.csv', 'revenue-b.csv', 'notes.csv', 'partners.csv', 'revenue-a.csv', 'fx-rates.csv']).plan.map((p) => p.name)).toEqual([
+    expect(planDirectory(['support-plans.csv', 'revenue-b.csv', 'notes.csv', 'security-score.jsonl', 'partners.csv', 'revenue-a.csv', 'fx-rates.csv', 'security.csv']).plan.map((p) => p.name)).toEqual([
       'partners.csv',
       'fx-rates.csv',
       'revenue-a.csv',
       'revenue-b.csv',
+      'security.csv',
+      'security-score.jsonl',
       'support-plans.csv',
     ]);
     const { summaries } = await importDirectory(store, SAMPLE_DIR, options);
@@ -313,6 +315,7 @@ describe.each(ENGINES)('import on %s', (engine) => {
       'revenue:canonical',
       'assessments:canonical',
       'security:canonical',
+      'security:graph-security-score',
       'support-plans:canonical',
     ]);
     expect(summaries[0]!.encoding).toBe('shift_jis');

@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type * as ImportModule from '../../src/import/index.js';
 import { createProgress } from '../../src/import/progress.js';
 import { REPO_ROOT } from '../helpers/cli.js';
+import { scoreLine } from '../helpers/graph-security-score.js';
+import { PARTNERS_CSV, PGA, reconciliationCsv, reconciliationLine } from '../helpers/partner-center.js';
 import { createTempStore, type TempStore } from '../helpers/temp-store.js';
 
 /**
@@ -52,6 +54,20 @@ describe('reading in a worker thread', () => {
     expect(threads()).toBe(before);
     expect(scalar('select count(*) from revenue_lines')).toBe(1_000);
     expect(scalar('select count(*) from import_batches')).toBe(1);
+  });
+
+  it("reads Graph's security score and a Partner Center export split over two files in the thread too", async () => {
+    await compiled.importFile(temp.store, 'partners', file('partners.csv', PARTNERS_CSV), options);
+    const lines = Array.from({ length: 3 }, (_, n) => scoreLine(n === 0 ? PGA.tenant : `00000000-0000-4000-8000-00000000000${n}`));
+    const score = await compiled.importFile(temp.store, 'security', file('score.jsonl', `${lines.join('\n')}\n`), options);
+    expect(score).toMatchObject({ format: 'graph-security-score', readInWorker: true, rowsRead: 3, inserted: 1, skipped: 2 });
+    expect(temp.store.sqlite!.prepare('select partner_id, admin_users, contact_status, average_response_hours from security_snapshots').all()).toEqual([
+      { partner_id: PGA.partnerId, admin_users: 2, contact_status: 'compliant', average_response_hours: '1.2' },
+    ]);
+    const part = (n: number) => reconciliationCsv([reconciliationLine({ InvoiceNumber: 'G9', Subtotal: `${n}E+2` })]);
+    const both = await compiled.importFiles(temp.store, [1, 2].map((n) => ({ kind: 'revenue' as const, file: file(`part-${n}.csv`, part(n)) })), options);
+    expect(both.map((s) => [s.readInWorker, s.inserted, s.replaced])).toEqual([[true, 1, 0], [true, 1, 0]]);
+    expect(scalar("select cast(sum(amount_micro) as text) from revenue_lines where invoice_number = 'G9'")).toBe('300000000');
   });
 
   it('reports bad rows with their lines and rolls everything back', async () => {
