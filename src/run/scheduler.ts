@@ -77,7 +77,8 @@ export async function startScheduler(context: SchedulerContext): Promise<void> {
   log.info('scheduler started', {
     schedule: config.cronSchedule,
     timeZone: policy.timeZone,
-    nextRun: task.getNextRun()?.toISOString() ?? null,
+    // getNextRun() answers only once the task is started; the schedule's next match does not wait for that.
+    nextRun: task.getNextRuns(1)[0]?.toISOString() ?? null,
     lastCompletedRun: last?.finished_at ?? null,
   });
   if (lastScheduled && (!last?.finished_at || Date.parse(last.finished_at) < lastScheduled.getTime())) {

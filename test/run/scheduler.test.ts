@@ -63,7 +63,12 @@ describe.each(ENGINES)('csp-reeval schedule on %s', (engine) => {
 
     const first = startScheduler(env);
     cleanups.push(() => first.child.kill('SIGKILL'));
-    await first.waitFor((line) => line.msg === 'scheduler started');
+    const started = await first.waitFor((line) => line.msg === 'scheduler started');
+    // The next 06:00 in the policy's time zone (UTC), after now and within a day.
+    const nextRun = Date.parse(String(started.nextRun));
+    expect(new Date(nextRun).toISOString()).toMatch(/T06:00:00\.000Z$/);
+    expect(nextRun).toBeGreaterThan(Date.now() - 60_000);
+    expect(nextRun - Date.now()).toBeLessThanOrEqual(24 * 3600_000);
     await first.waitFor((line) => line.msg === 'run finished' && line.reason === 'catch-up');
     expect(first.lines.some((line) => typeof line.runId === 'number')).toBe(true);
     first.child.kill('SIGTERM');
