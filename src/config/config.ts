@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 export interface Config {
   database: { kind: 'sqlite'; file: string; busyTimeoutMs?: number } | { kind: 'postgres'; url: string };
   smtpUrl: string | null;
-  /** How long one SMTP connection, greeting or reply may take before the send counts as failed. */
+  /** How long one SMTP send may take as a whole (connection, greeting, every reply) before it counts as failed. */
   smtpTimeoutMs: number;
   mailFrom: string;
   opsEmail: string | null;

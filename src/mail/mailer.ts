@@ -21,7 +21,8 @@ export interface Mailer {
    * (sends are recorded a few to a transaction, so some always wait).
    */
   readonly concurrency: number;
-  send(message: OutgoingMessage): Promise<SendResult>;
+  /** `signal` abandons the send: a queued message is dropped, the connection delivering one is closed. */
+  send(message: OutgoingMessage, options?: { signal?: AbortSignal }): Promise<SendResult>;
   close(): Promise<void>;
 }
 
@@ -29,6 +30,8 @@ export interface MailerTimeouts {
   connectionMs?: number;
   greetingMs?: number;
   socketMs?: number;
+  /** The whole of one send, from handing it over to the server's last reply. */
+  totalMs?: number;
 }
 
 export interface MailerOptions {
@@ -54,6 +57,8 @@ export class SendError extends Error {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+const DEADLINE = 'deadline';
+const CUT_OFF = 'cut off';
 const POOL_CONNECTIONS = 5;
 /**
  * Notices on their way over SMTP at once, four per connection: while up to half of them wait for
@@ -70,7 +75,7 @@ const HOSTNAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]
 /** The mailer the configuration asks for. */
 export function mailerFor(config: Pick<Config, 'smtpUrl' | 'outboxDir' | 'smtpTimeoutMs'>): Mailer {
   const ms = config.smtpTimeoutMs;
-  return createMailer({ smtpUrl: config.smtpUrl, outboxDir: config.outboxDir, timeouts: { connectionMs: ms, greetingMs: ms, socketMs: ms } });
+  return createMailer({ smtpUrl: config.smtpUrl, outboxDir: config.outboxDir, timeouts: { connectionMs: ms, greetingMs: ms, socketMs: ms, totalMs: ms } });
 }
 
 export function createMailer(options: MailerOptions): Mailer {
@@ -102,15 +107,29 @@ function messageIdDomain(domain: string): string {
 function createSmtpMailer(smtpUrl: string, timeouts: MailerTimeouts): Mailer {
   const redact = secretRedactor(smtpUrl);
   const pool = openPool(smtpUrl, timeouts, redact);
+  const totalMs = timeouts.totalMs ?? DEFAULT_TIMEOUT_MS;
   return {
     concurrency: SMTP_LANES,
-    async send(message) {
+    async send(message, options = {}) {
       const mail = toMailOptions(message);
+      // nodemailer's timeouts bound each wait for the server, and a server that trickles its
+      // replies a byte at a time never lets one expire: this bounds the send as a whole. It counts
+      // from the hand-over, so a message queued behind another on its connection spends some of it.
+      const abandon = new AbortController();
+      const deadline = setTimeout(() => abandon.abort(DEADLINE), totalMs);
+      const cutOff = () => abandon.abort(CUT_OFF);
+      if (options.signal?.aborted) cutOff();
+      options.signal?.addEventListener('abort', cutOff, { once: true });
       let info: { rejected?: unknown[]; rejectedErrors?: Array<{ recipient?: string; response?: string; message?: string }> };
       try {
-        info = await pool.sendMail(mail);
+        info = await pool.sendMail({ ...mail, signal: abandon.signal } as SendMailOptions);
       } catch (error) {
+        if (abandon.signal.reason === DEADLINE) throw new SendError(`SMTP send failed: the server did not finish within ${totalMs / 1000} s (SMTP_TIMEOUT_SECONDS)`, false);
+        if (abandon.signal.reason === CUT_OFF) throw new SendError('SMTP send cut off: the run was stopped', false);
         throw smtpSendError(error, redact);
+      } finally {
+        clearTimeout(deadline);
+        options.signal?.removeEventListener('abort', cutOff);
       }
       const reasons = new Map((info.rejectedErrors ?? []).map((e) => [e.recipient, e.response ?? e.message ?? 'refused']));
       const rejected = (info.rejected ?? []).map((entry) => {
