@@ -16,6 +16,7 @@ import { buildReport, formatReport, type ReportFormat } from '../report/report.j
 import { parseIsoDate, todayIn } from '../rules/months.js';
 import { describeDue } from '../run/due-list.js';
 import { formatRunTable, formatRunsList } from '../run/format.js';
+import { importInTurn } from '../run/import-turn.js';
 import { runReevaluation } from '../run/run.js';
 import { listRuns } from '../run/runs.js';
 import { startScheduler } from '../run/scheduler.js';
@@ -82,7 +83,9 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .addOption(new Option('--format <format>', 'revenue file layout').choices(['canonical', 'partner-center']))
     .addOption(new Option('--encoding <encoding>', 'force the file encoding').choices(['auto', 'utf8', 'shift_jis']))
     .action(async (kindOrDir: string, file: string | undefined, options: { format?: 'canonical' | 'partner-center'; encoding?: 'auto' | 'utf8' | 'shift_jis' }) => {
-      await withStore(io, async (store) => {
+      await withStore(io, async (store, config) => {
+        const inTurn = <T>(what: string, action: (signal: AbortSignal) => Promise<T>) =>
+          importInTurn(store, { what, waitMs: config.lockTimeoutMs, now: io.now, ...(io.stopSignal ? { signal: io.stopSignal } : {}) }, action);
         const importOptions = {
           now: io.now,
           progress: io.stderr.isTTY ? io.stderr : null,
@@ -94,7 +97,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
           if (!existsSync(dir) || !statSync(dir).isDirectory()) {
             throw new UsageError(`'${kindOrDir}' is neither a folder nor a file kind (${IMPORT_KINDS.join(', ')}); to import one file: csp-reeval import KIND FILE`);
           }
-          const { summaries, ignored } = await importDirectory(store, dir, importOptions);
+          const { summaries, ignored } = await inTurn(`folder ${kindOrDir}`, (signal) => importDirectory(store, dir, { ...importOptions, signal }));
           for (const summary of summaries) io.stderr.write(`${formatSummary(summary)}\n`);
           for (const name of ignored) io.stderr.write(`${name}: not a known file name; ignored\n`);
           return;
@@ -105,7 +108,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
         if (options.format === 'partner-center' && kindOrDir !== 'revenue') {
           throw new UsageError('--format partner-center applies to revenue files only');
         }
-        const summary = await importFile(store, kindOrDir as ImportKind, path.resolve(io.cwd, file), importOptions);
+        const summary = await inTurn(`${kindOrDir} ${file}`, (signal) => importFile(store, kindOrDir as ImportKind, path.resolve(io.cwd, file), { ...importOptions, signal }));
         io.stderr.write(`${formatSummary(summary)}\n`);
       });
     });
@@ -137,6 +140,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
           );
           if (options.json) io.stdout.write(`${JSON.stringify(result.json, null, 2)}\n`);
           else io.stdout.write(formatRunTable(result.json));
+          if (result.stopped) throw new InterruptedError(result.stopped.signal, result.stopped.summary);
           setExit(result.exitCode);
         } finally {
           await mailer.close();
@@ -195,7 +199,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive whole number, got '${options.limit}'`);
       await withStore(io, async (store) => {
-        const runs = await listRuns(store.db, limit);
+        const runs = await listRuns(store, limit);
         io.stdout.write(options.json ? `${JSON.stringify(runs, null, 2)}\n` : formatRunsList(runs));
       });
     });
@@ -220,11 +224,11 @@ interface RunContext {
   log: Logger;
 }
 
-async function withStore(io: CliIo, action: (store: Store) => Promise<void>): Promise<void> {
+async function withStore(io: CliIo, action: (store: Store, config: Config) => Promise<void>): Promise<void> {
   const config = readConfig(io.env, io.cwd);
   const store = await openStore(config.database);
   try {
-    await action(store);
+    await action(store, config);
   } finally {
     await store.close();
   }

@@ -5,6 +5,10 @@ import { UsageError } from '../errors.js';
 export interface Config {
   database: { kind: 'sqlite'; file: string; busyTimeoutMs?: number } | { kind: 'postgres'; url: string };
   smtpUrl: string | null;
+  /** How long an import waits for a run (or a run for an import) to let go of the lock before exit 3. */
+  lockTimeoutMs: number;
+  /** How long a scheduled run that found the lock taken waits before it tries again. */
+  scheduleRetryMs: number;
   /** How long one SMTP send may take as a whole (connection, greeting, every reply) before it counts as failed. */
   smtpTimeoutMs: number;
   mailFrom: string;
@@ -24,6 +28,7 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     ? { kind: 'postgres', url: databaseUrl }
     : { kind: 'sqlite', file: path.resolve(cwd, databaseUrl.replace(/^sqlite:(\/\/)?/, '')), busyTimeoutMs: busySeconds * 1000 };
   const smtpTimeoutMs = seconds(env, 'SMTP_TIMEOUT_SECONDS', 30, problems) * 1000;
+  const scheduleRetryMs = seconds(env, 'SCHEDULE_RETRY_SECONDS', 60, problems) * 1000;
 
   const smtpUrl = env.SMTP_URL?.trim() || null;
   if (smtpUrl !== null && !/^smtps?:\/\/[^\s]+$/.test(smtpUrl)) {
@@ -37,6 +42,8 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
   if (problems.length > 0) throw new UsageError(`configuration is not valid:\n  ${problems.join('\n  ')}`);
   return Object.freeze({
     database,
+    lockTimeoutMs: busySeconds * 1000,
+    scheduleRetryMs,
     smtpUrl,
     smtpTimeoutMs,
     mailFrom,

@@ -75,6 +75,10 @@ function openPostgres(url: string): Store {
   // An idle connection the server closes (restart, failover, idle timeout) is already dropped by
   // the pool and the next query opens a new one; unheard, the 'error' event would end the process.
   pool.on('error', () => undefined);
+  // A connection lost while checked out (in a transaction, or holding the run lock) says so on its
+  // own 'error', which the pool stops listening to at checkout: its query fails, or its holder
+  // listens, and the process must not end.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
@@ -95,6 +99,8 @@ function openPostgres(url: string): Store {
  */
 const BEGIN_WRITING = 'begin immediate';
 
+const NOTHING_TO_ROLL_BACK = 'select 1';
+
 /** Compiled statements kept; a few texts vary with the length of an `in (?, …)` list. */
 const STATEMENT_CACHE = 256;
 
@@ -111,6 +117,9 @@ function forKysely(sqlite: BetterSqlite3.Database): SqliteDatabase {
   return {
     close: () => sqlite.close(),
     prepare(sql) {
+      // SQLite rolls a transaction back itself on some errors (a full disk): kysely's own rollback
+      // would then fail and hide the error that caused it.
+      if (sql === 'rollback' && !sqlite.inTransaction) return sqlite.prepare(NOTHING_TO_ROLL_BACK);
       const sqlText = sql === 'begin' ? BEGIN_WRITING : sql;
       const cached = cache.get(sqlText);
       if (cached && !cached.busy) {

@@ -19,6 +19,8 @@ export interface ImportOptions {
   encoding?: EncodingChoice;
   /** Files at least this large are read in a worker thread (default 8 MiB). */
   workerMinBytes?: number;
+  /** Aborting stops the import between chunks of rows; its transaction rolls back. */
+  signal?: AbortSignal;
 }
 
 export interface UnmatchedRow {
@@ -182,6 +184,7 @@ async function importRows(tx: ImportTx, kind: ImportKind, file: string, options:
   let job: FileJob | null = null;
   try {
     for await (const event of rows.read(batchId)) {
+      options.signal?.throwIfAborted();
       if (event.type === 'start') {
         summary.format = event.format;
         summary.encoding = event.encoding;

@@ -71,7 +71,7 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
     const down = await migrator.migrateTo('0001-initial');
     expect(down.error).toBeUndefined();
     expect((await temp.query<{ name: string }>(INDEXES_SQL[engine], ['revenue_totals'])).map((row) => row.name)).toEqual(['revenue_totals_month']);
-    expect(await migrateToLatest(store.db)).toEqual(['0002-totals-without-month-index']);
+    expect(await migrateToLatest(store.db)).toEqual(['0002-totals-without-month-index', '0003-lock-task']);
     expect(await temp.query(INDEXES_SQL[engine], ['revenue_totals'])).toEqual([]);
     const [total] = await temp.query<{ amount: string; lines: string }>('select cast(amount_micro as text) as amount, cast(lines as text) as lines from revenue_totals');
     expect(total).toEqual({ amount: '1500000000', lines: '3' });
