@@ -1,8 +1,8 @@
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, SAMPLE_DIR } from '../helpers/cli.js';
-import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/engines.js';
-import { type FaultySmtpServer, startFaultySmtpServer } from '../helpers/faulty-smtp.js';
+import { ENGINES, type TestDatabase } from '../helpers/engines.js';
+import { type FaultSetUp, setUpFaults } from '../helpers/fault-setup.js';
+import type { FaultySmtpServer } from '../helpers/faulty-smtp.js';
 import { holdLock } from '../helpers/hold-lock.js';
 import { spawnCli } from '../helpers/spawn-cli.js';
 
@@ -14,17 +14,14 @@ const NOTICES = 9; // eight partners and the operations summary
  * which starts at once, marks the dead run `interrupted` and carries on; a live holder is named.
  */
 describe.each(ENGINES)('the run lock on %s', (engine) => {
+  let f: FaultSetUp;
   let temp: TestDatabase;
   let smtp: FaultySmtpServer;
   let env: Record<string, string>;
-  afterEach(async () => {
-    await smtp?.close();
-    await temp?.cleanup();
-  });
+  afterEach(() => f?.cleanup());
   const setUp = async () => {
-    temp = await createTestDatabase(engine);
-    smtp = await startFaultySmtpServer();
-    env = { DATABASE_URL: temp.databaseUrl, SMTP_URL: smtp.url, OPS_EMAIL: 'csp-ops@example.com', MAIL_FROM: 'CSP Programme <csp-programme@example.com>' };
+    f = await setUpFaults(engine);
+    ({ temp, smtp, env } = f);
     expect((await runCli(['import', SAMPLE_DIR], env)).code).toBe(0);
   };
   const runs = async () => JSON.parse((await runCli(['runs', '--json'], env)).stdout) as Array<{ id: number; status: string; error: string | null }>;
