@@ -104,7 +104,7 @@ async function waitForTurn(store: LockStore, lock: HeldByProcess, request: LockR
     // again); an import, or a run behind one, waits for it to finish.
     const mayWait = request.task.kind === 'import' || importing;
     if (!mayWait || waited >= request.waitMs) {
-      const who = importing ? 'an import' : 'another run';
+      const who = importing ? 'an import' : request.task.kind === 'run' ? 'another run' : 'a run';
       const where = [store.pgPool ? `PostgreSQL advisory lock ${ADVISORY_KEY}` : null, row ? `${row.task ?? `run ${row.run_id}`}, ${row.holder}, since ${row.acquired_at}` : null];
       const after = mayWait ? ` after waiting ${Math.round(waited / 1000)} s (DATABASE_LOCK_TIMEOUT_SECONDS)` : '';
       throw new LockHeldError(`${who} holds the lock (${where.filter(Boolean).join('; ')})${after}; ${nothing}`);

@@ -2,20 +2,13 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, SAMPLE_DIR } from '../helpers/cli.js';
 import { ENGINES } from '../helpers/engines.js';
-import { type FaultSetUp, setUpFaults } from '../helpers/fault-setup.js';
+import { type FaultSetUp, setUpFaults, until } from '../helpers/fault-setup.js';
 import { writeBulkRevenue, writeDuePartners } from '../helpers/generated-partners.js';
 import { type SpawnedCli, spawnCli } from '../helpers/spawn-cli.js';
 
 const AS_OF = '2026-10-15';
 /** SPEC §5: SIGTERM or SIGINT stops a run (or an import) within 2 seconds, whatever it is doing. */
 const STOP_WITHIN_MS = 2_000;
-
-/** Polls `condition` until it holds. */
-async function until(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  for (const started = Date.now(); !(await condition()); await new Promise((resolve) => setTimeout(resolve, 25))) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-  }
-}
 
 /** Sends `signal` and resolves with the exit code and the milliseconds the process took to end. */
 async function stop(spawned: SpawnedCli, signal: NodeJS.Signals): Promise<{ code: number | null; millis: number; lastLine: string }> {

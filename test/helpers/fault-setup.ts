@@ -37,3 +37,10 @@ export async function setUpFaults(engine: Engine): Promise<FaultSetUp> {
     },
   };
 }
+
+/** Polls `condition` until it holds. */
+export async function until(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  for (const started = Date.now(); !(await condition()); await new Promise((resolve) => setTimeout(resolve, 25))) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+  }
+}
