@@ -1,8 +1,11 @@
+import { setMaxListeners } from 'node:events';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { StopSignal } from '../errors.js';
 
 /** How long a send already under way may go on after a stop signal before it is cut off. */
 export const SEND_GRACE_MS = 1_000;
+/** Well above the send lanes of any transport (SMTP_LANES). */
+const MAX_SENDS_UNDER_WAY = 100;
 
 /** The signal the entry point aborted for: it gives the signal's name as the reason. */
 export function stopSignalOf(signal: AbortSignal | undefined): StopSignal {
@@ -31,6 +34,8 @@ export class RunStop {
     private readonly lostSignal: AbortSignal | undefined,
     private readonly graceMs = SEND_GRACE_MS,
   ) {
+    // Every send under way listens for the cut-off: as many as the transport has lanes, not a leak.
+    setMaxListeners(MAX_SENDS_UNDER_WAY, this.cut.signal);
     // Listened to so that the grace starts while every send lane is waiting on the server.
     signal?.addEventListener?.('abort', this.onSignal, { once: true });
     lostSignal?.addEventListener('abort', this.onLost, { once: true });

@@ -81,6 +81,7 @@ describe.each(ENGINES)('stopped by a signal, on %s', (engine) => {
     const stopped = await stop(running, 'SIGINT');
     expect(stopped.code).toBe(130);
     expect(stopped.millis).toBeLessThan(STOP_WITHIN_MS);
+    expect(running.stderr()).not.toMatch(/Warning|\n\s+at /);
     expect(stopped.lastLine).toBe(
       'stopped: by SIGINT before the run finished; kept: 11 decisions recorded for 10 partners, 0 notices sent and recorded; 8 notices waiting in the outbox go with the next run',
     );
