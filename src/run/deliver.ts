@@ -16,7 +16,7 @@ export interface SendOutcome {
 /** What sending needs besides the run's dependencies. */
 export interface Delivery {
   deps: RunDeps;
-  options: Pick<RunOptions, 'asOf' | 'now'>;
+  options: Pick<RunOptions, 'asOf' | 'now' | 'profile'>;
   log: Logger;
   stop: RunStop;
   /** Told of every send once it is recorded as sent. */

@@ -134,28 +134,7 @@ export async function runReevaluation(deps: RunDeps, options: RunOptions): Promi
     progress.due = decided.groups;
 
     const delivery: Delivery = { deps, options, log, stop, sent: () => progress.sent++ };
-    let failedSends = 0;
-    if (!stop.requested) {
-      const sending = performance.now();
-      const sent = await sendWaitingNotices(delivery);
-      if (options.profile) options.profile.sendMs += performance.now() - sending;
-      failedSends += sent.failed.length;
-      json.notices.push(...sent.results.filter((result) => result.partnerId !== null).map((r) => ({ ...r, partnerId: r.partnerId! })));
-      // A stopped run sends nothing more: the next run's summary covers what this one decided.
-      const unreported = deps.config.opsEmail && !stop.requested ? await decisionsNotYetSummarised(store.db) : [];
-      if (unreported.length > 0 || (deps.config.opsEmail && !stop.requested && sent.failed.length > 0)) {
-        const ops: OpsSummaryInput = {
-          asOf: options.asOf,
-          runId,
-          policyVersion: policy.version,
-          counts: latestOutcomeCounts(unreported),
-          needsReview: decided.needsReview,
-          missingSupportPlan: decided.due.missingSupportPlan.map((partnerId) => ({ partnerId, partnerName: decided.names.get(partnerId) ?? partnerId })),
-          failedSends: sent.failed,
-        };
-        failedSends += await sendOpsSummary(delivery, runId, ops, unreported.map((d) => d.id));
-      }
-    }
+    const failedSends = stop.requested ? 0 : await deliver(delivery, runId, json, decided);
     if (stop.reason?.kind === 'lost') throw stop.reason.error;
     if (stop.reason?.kind === 'signal') {
       json.stopped = true;
@@ -173,6 +152,32 @@ export async function runReevaluation(deps: RunDeps, options: RunOptions): Promi
     stop.dispose();
     await lock.release();
   }
+}
+
+/**
+ * Sends every notice waiting in the outbox, then the operations summary of every decision no
+ * summary has covered yet; resolves to the number of sends that failed. A stopped run sends no
+ * summary: the next run's covers what this one decided.
+ */
+async function deliver(delivery: Delivery, runId: number, json: RunJson, decided: Awaited<ReturnType<typeof decideDue>>): Promise<number> {
+  const { deps, options, stop } = delivery;
+  const sending = performance.now();
+  const sent = await sendWaitingNotices(delivery);
+  if (options.profile) options.profile.sendMs += performance.now() - sending;
+  json.notices.push(...sent.results.filter((result) => result.partnerId !== null).map((r) => ({ ...r, partnerId: r.partnerId! })));
+  if (!deps.config.opsEmail || stop.requested) return sent.failed.length;
+  const unreported = await decisionsNotYetSummarised(deps.store.db);
+  if (unreported.length === 0 && sent.failed.length === 0) return 0;
+  const ops: OpsSummaryInput = {
+    asOf: options.asOf,
+    runId,
+    policyVersion: deps.policy.version,
+    counts: latestOutcomeCounts(unreported),
+    needsReview: decided.needsReview,
+    missingSupportPlan: decided.due.missingSupportPlan.map((partnerId) => ({ partnerId, partnerName: decided.names.get(partnerId) ?? partnerId })),
+    failedSends: sent.failed,
+  };
+  return sent.failed.length + (await sendOpsSummary(delivery, runId, ops, unreported.map((d) => d.id)));
 }
 
 /**

@@ -32,7 +32,7 @@ describe.each(ENGINES)('a run and an import at once, on %s', (engine) => {
       const env = { ...f.env, DATABASE_LOCK_TIMEOUT_SECONDS: lockTimeout };
       expect((await runCli(['import', SAMPLE_DIR], env)).code).toBe(0);
       expect(await importPartnersFailingMfa(f.temp.dir, env, EXTRA_PARTNERS, (i) => `55${String(i).padStart(5, '0')}`)).toBeNull();
-      const file = bulkFile(150_000);
+      const file = bulkFile(80_000);
       f.smtp.replyDelayMs = 200;
 
       const running = spawnCli(['run', '--as-of', AS_OF], env);
