@@ -15,6 +15,8 @@ export const RUN_LOCK = 'run';
 const ADVISORY_KEY = '7338240117002025';
 /** How often a waiting import (or a run behind an import) asks again. */
 const POLL_MS = 200;
+/** Between taking the lock and naming itself in run_locks (or letting go of it after its row is gone). */
+const UNNAMED_FOR_MS = 1_000;
 
 export type LockTask = { kind: 'run' } | { kind: 'import'; what: string };
 
@@ -101,15 +103,17 @@ async function waitForTurn(store: LockStore, lock: HeldByProcess, request: LockR
     const importing = row?.task?.startsWith('import') ?? false;
     const waited = Date.now() - started;
     // Two runs would do the same work, so the later one gives way at once (the scheduler tries
-    // again); an import, or a run behind one, waits for it to finish.
+    // again); an import, or a run behind one, waits for it to finish. A holder is unnamed for a
+    // moment as it starts and as it ends, which is worth a second's patience.
     const mayWait = request.task.kind === 'import' || importing;
-    if (!mayWait || waited >= request.waitMs) {
+    const patience = mayWait ? request.waitMs : row ? 0 : UNNAMED_FOR_MS;
+    if (waited >= patience) {
       const who = importing ? 'an import' : request.task.kind === 'run' ? 'another run' : 'a run';
       const where = [store.pgPool ? `PostgreSQL advisory lock ${ADVISORY_KEY}` : null, row ? `${row.task ?? `run ${row.run_id}`}, ${row.holder}, since ${row.acquired_at}` : null];
       const after = mayWait ? ` after waiting ${Math.round(waited / 1000)} s (DATABASE_LOCK_TIMEOUT_SECONDS)` : '';
       throw new LockHeldError(`${who} holds the lock (${where.filter(Boolean).join('; ')})${after}; ${nothing}`);
     }
-    await sleep(Math.min(POLL_MS, request.waitMs - waited), undefined, { signal: request.signal }).catch(() => undefined);
+    await sleep(Math.min(POLL_MS, patience - waited), undefined, { signal: request.signal }).catch(() => undefined);
     if (request.signal?.aborted) throw new InterruptedError(stopSignalOf(request.signal), `while waiting for the lock; ${nothing}`);
   }
 }

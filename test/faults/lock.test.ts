@@ -57,6 +57,26 @@ describe.each(ENGINES)('the run lock on %s', (engine) => {
     }
   });
 
+  it('a holder that has not named itself yet is given a moment: a run behind an import that is just starting waits for it', async () => {
+    await setUp();
+    const held = await holdLock(temp);
+    let released = false;
+    try {
+      const waiting = spawnCli(['run', '--as-of', AS_OF], { ...env, DATABASE_LOCK_TIMEOUT_SECONDS: '60' });
+      // The import names itself only after it has taken the lock, and leaves its row before it lets go.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const stamp = new Date().toISOString();
+      await temp.query('insert into run_locks (name, run_id, holder, acquired_at, heartbeat_at, task) values (?, ?, ?, ?, ?, ?)', ['run', 0, 'c0ffee:8', stamp, stamp, 'import of revenue x.csv']);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await temp.query('delete from run_locks');
+      await held.release();
+      released = true;
+      expect(await waiting.exit).toBe(0);
+    } finally {
+      if (!released) await held.release();
+    }
+  });
+
   it('a run while another process holds the lock exits 3 naming the holder, and records nothing', async () => {
     await setUp();
     const held = await holdLock(temp);
