@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 import { main } from '../src/cli/main.js';
+import { SIGNAL_EXIT } from '../src/errors.js';
 
 const controller = new AbortController();
-let signals = 0;
+let finished = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
-    signals += 1;
-    // The first signal lets the current partner's transaction finish; a second one stops at once.
-    if (signals > 1) process.exit(130);
-    controller.abort();
+    // The first signal asks the command to stop cleanly; a second one, or one while the output is
+    // still being taken by its reader, stops at once.
+    if (controller.signal.aborted || finished) process.exit(SIGNAL_EXIT[signal]);
+    controller.abort(signal);
   });
 }
+// A reader that goes away early (`| head`) is its choice, not a failure of the job.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 
 const code = await main(process.argv.slice(2), {
   stdout: process.stdout,
@@ -20,6 +23,14 @@ const code = await main(process.argv.slice(2), {
   now: () => new Date(),
   stopSignal: controller.signal,
 });
-// Pipes and files are written synchronously on Linux, so nothing printed is lost by exiting here;
-// exiting explicitly keeps a stray pooled socket from holding a finished one-off run open.
+finished = true;
+// A pipe takes at most 64 KiB at a time and process.exit discards the rest: wait until the
+// reader has had every byte, then exit explicitly, so that a stray pooled socket cannot hold a
+// finished one-off run open.
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
 process.exit(code);
+
+/** Resolves once everything written to `stream` before it has been handed to the system. */
+function flushed(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}

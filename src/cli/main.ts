@@ -17,6 +17,7 @@ import { buildReport, formatReport, type ReportFormat } from '../report/report.j
 import { parseIsoDate, todayIn } from '../rules/months.js';
 import { describeDue } from '../run/due-list.js';
 import { formatRunTable, formatRunsList } from '../run/format.js';
+import { importInTurn } from '../run/import-turn.js';
 import { runReevaluation } from '../run/run.js';
 import { listRuns } from '../run/runs.js';
 import { startScheduler } from '../run/scheduler.js';
@@ -83,7 +84,9 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .addOption(new Option('--format <format>', 'file layout: partner-center (revenue), graph-security-score (security, JSON Lines)').choices(['canonical', 'partner-center', 'graph-security-score']))
     .addOption(new Option('--encoding <encoding>', 'force the file encoding').choices(['auto', 'utf8', 'shift_jis']))
     .action(async (kindOrDir: string, files: string[], options: { format?: ImportFormat; encoding?: 'auto' | 'utf8' | 'shift_jis' }) => {
-      await withStore(io, 'write', async (store) => {
+      await withStore(io, 'write', async (store, config) => {
+        const inTurn = <T>(what: string, action: (signal: AbortSignal) => Promise<T>) =>
+          importInTurn(store, { what, waitMs: config.lockTimeoutMs, now: io.now, ...(io.stopSignal ? { signal: io.stopSignal } : {}) }, action);
         const importOptions = {
           now: io.now,
           progress: io.stderr.isTTY ? io.stderr : null,
@@ -95,7 +98,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
           if (!existsSync(dir) || !statSync(dir).isDirectory()) {
             throw new UsageError(`'${kindOrDir}' is neither a folder nor a file kind (${IMPORT_KINDS.join(', ')}); to import one file: csp-reeval import KIND FILE`);
           }
-          const { summaries, ignored } = await importDirectory(store, dir, importOptions);
+          const { summaries, ignored } = await inTurn(`folder ${kindOrDir}`, (signal) => importDirectory(store, dir, { ...importOptions, signal }));
           for (const summary of summaries) io.stderr.write(`${formatSummary(summary)}\n`);
           for (const name of ignored) io.stderr.write(`${name}: not a known file name; ignored\n`);
           return;
@@ -110,7 +113,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
           throw new UsageError('--format graph-security-score applies to security files only: csp-reeval import security FILE --format graph-security-score');
         }
         const entries = files.map((file) => ({ kind: kindOrDir as ImportKind, file: path.resolve(io.cwd, file) }));
-        const summaries = await importFiles(store, entries, importOptions);
+        const summaries = await inTurn(`${kindOrDir} ${files.join(' ')}`, (signal) => importFiles(store, entries, { ...importOptions, signal }));
         for (const summary of summaries) io.stderr.write(`${formatSummary(summary)}\n`);
       });
     });
@@ -143,6 +146,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
           );
           if (options.json) io.stdout.write(`${JSON.stringify(result.json, null, 2)}\n`);
           else io.stdout.write(formatRunTable(result.json));
+          if (result.stopped) throw new InterruptedError(result.stopped.signal, result.stopped.summary);
           setExit(result.exitCode);
         } finally {
           await mailer.close();
@@ -201,7 +205,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       const limit = /^\d{1,7}$/.test(options.limit.trim()) ? Number(options.limit) : 0;
       if (limit < 1) throw new UsageError(`--limit must be a whole number from 1 to 9999999, got '${options.limit}'`);
       await withStore(io, 'read', async (store) => {
-        const runs = await listRuns(store.db, limit);
+        const runs = await listRuns(store, limit);
         io.stdout.write(options.json ? `${JSON.stringify(runs, null, 2)}\n` : formatRunsList(runs));
       });
     });
@@ -230,11 +234,11 @@ interface RunContext {
 /** `read` for the commands that only read: they then work on a read-only database. */
 type Access = 'read' | 'write';
 
-async function withStore(io: CliIo, access: Access, action: (store: Store) => Promise<void>): Promise<void> {
+async function withStore(io: CliIo, access: Access, action: (store: Store, config: Config) => Promise<void>): Promise<void> {
   const config = readConfig(io.env, io.cwd);
   const store = await openStore(config.database, { access });
   try {
-    await action(store);
+    await action(store, config);
   } finally {
     await store.close();
   }

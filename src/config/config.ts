@@ -5,7 +5,11 @@ import { UsageError } from '../errors.js';
 export interface Config {
   database: { kind: 'sqlite'; file: string; busyTimeoutMs?: number } | { kind: 'postgres'; url: string; connectTimeoutMs?: number };
   smtpUrl: string | null;
-  /** How long one SMTP connection, greeting or reply may take before the send counts as failed. */
+  /** How long an import waits for a run (or a run for an import) to let go of the lock before exit 3. */
+  lockTimeoutMs: number;
+  /** How long a scheduled run that found the lock taken waits before it tries again. */
+  scheduleRetryMs: number;
+  /** How long one SMTP send may take as a whole (connection, greeting, every reply) before it counts as failed. */
   smtpTimeoutMs: number;
   mailFrom: string;
   opsEmail: string | null;
@@ -23,6 +27,7 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
   const connectSeconds = seconds(env, 'DATABASE_CONNECT_TIMEOUT_SECONDS', 10, problems);
   const database = readDatabaseUrl(databaseUrl, cwd, problems, { busyTimeoutMs: busySeconds * 1000, connectTimeoutMs: connectSeconds * 1000 });
   const smtpTimeoutMs = seconds(env, 'SMTP_TIMEOUT_SECONDS', 30, problems) * 1000;
+  const scheduleRetryMs = seconds(env, 'SCHEDULE_RETRY_SECONDS', 60, problems) * 1000;
 
   const smtpUrl = env.SMTP_URL?.trim() || null;
   if (smtpUrl !== null && !/^smtps?:\/\/[^\s]+$/.test(smtpUrl)) {
@@ -36,6 +41,8 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
   if (problems.length > 0) throw new UsageError(`configuration is not valid:\n  ${problems.join('\n  ')}`);
   return Object.freeze({
     database,
+    lockTimeoutMs: busySeconds * 1000,
+    scheduleRetryMs,
     smtpUrl,
     smtpTimeoutMs,
     mailFrom,

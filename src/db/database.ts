@@ -154,6 +154,10 @@ async function openPostgres(url: string, connectTimeoutMs: number): Promise<Stor
   // An idle connection the server closes (restart, failover, idle timeout) is already dropped by
   // the pool and the next query opens a new one; unheard, the 'error' event would end the process.
   pool.on('error', () => undefined);
+  // A connection lost while checked out (in a transaction, or holding the run lock) says so on its
+  // own 'error', which the pool stops listening to at checkout: its query fails, or its holder
+  // listens, and the process must not end.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const label = url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
   await checkPostgresConnection(pool, label, connectTimeoutMs);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

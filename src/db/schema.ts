@@ -127,6 +127,8 @@ export interface RunLocksTable {
   holder: string;
   acquired_at: string;
   heartbeat_at: string;
+  /** What holds the lock: `run 42`, `import of FILE`; null in a row written before imports took it. */
+  task: string | null;
 }
 
 export interface CyclesTable {

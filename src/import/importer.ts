@@ -21,6 +21,8 @@ export interface ImportOptions {
   encoding?: EncodingChoice;
   /** Files at least this large are read in a worker thread (default 8 MiB). */
   workerMinBytes?: number;
+  /** Aborting stops the import between chunks of rows; its transaction rolls back. */
+  signal?: AbortSignal;
 }
 
 /** Imports one file, all or nothing. */
@@ -140,6 +142,7 @@ async function importRows(tx: ImportTx, kind: ImportKind, file: string, options:
   let job: FileJob | null = null;
   try {
     for await (const event of rows.read(batchId)) {
+      options.signal?.throwIfAborted();
       if (event.type === 'start') {
         summary.format = event.format;
         summary.encoding = event.encoding;

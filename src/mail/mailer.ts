@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { domainToASCII } from 'node:url';
 import nodemailer from 'nodemailer';
@@ -7,6 +6,7 @@ import type { SendMailOptions } from 'nodemailer/lib/mailer';
 import { type Config, isEmail, redactUrl } from '../config/config.js';
 import type { MailMessage } from '../domain/types.js';
 import { UsageError } from '../errors.js';
+import { Outbox } from './outbox-folder.js';
 
 export type OutgoingMessage = MailMessage;
 
@@ -21,7 +21,8 @@ export interface Mailer {
    * (sends are recorded a few to a transaction, so some always wait).
    */
   readonly concurrency: number;
-  send(message: OutgoingMessage): Promise<SendResult>;
+  /** `signal` abandons the send: a queued message is dropped, the connection delivering one is closed. */
+  send(message: OutgoingMessage, options?: { signal?: AbortSignal }): Promise<SendResult>;
   close(): Promise<void>;
 }
 
@@ -29,6 +30,8 @@ export interface MailerTimeouts {
   connectionMs?: number;
   greetingMs?: number;
   socketMs?: number;
+  /** The whole of one send, from handing it over to the server's last reply. */
+  totalMs?: number;
 }
 
 export interface MailerOptions {
@@ -54,6 +57,8 @@ export class SendError extends Error {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+const DEADLINE = 'deadline';
+const CUT_OFF = 'cut off';
 const POOL_CONNECTIONS = 5;
 /**
  * Notices on their way over SMTP at once, four per connection: while up to half of them wait for
@@ -70,7 +75,7 @@ const HOSTNAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]
 /** The mailer the configuration asks for. */
 export function mailerFor(config: Pick<Config, 'smtpUrl' | 'outboxDir' | 'smtpTimeoutMs'>): Mailer {
   const ms = config.smtpTimeoutMs;
-  return createMailer({ smtpUrl: config.smtpUrl, outboxDir: config.outboxDir, timeouts: { connectionMs: ms, greetingMs: ms, socketMs: ms } });
+  return createMailer({ smtpUrl: config.smtpUrl, outboxDir: config.outboxDir, timeouts: { connectionMs: ms, greetingMs: ms, socketMs: ms, totalMs: ms } });
 }
 
 export function createMailer(options: MailerOptions): Mailer {
@@ -102,15 +107,29 @@ function messageIdDomain(domain: string): string {
 function createSmtpMailer(smtpUrl: string, timeouts: MailerTimeouts): Mailer {
   const redact = secretRedactor(smtpUrl);
   const pool = openPool(smtpUrl, timeouts, redact);
+  const totalMs = timeouts.totalMs ?? DEFAULT_TIMEOUT_MS;
   return {
     concurrency: SMTP_LANES,
-    async send(message) {
+    async send(message, options = {}) {
       const mail = toMailOptions(message);
+      // nodemailer's timeouts bound each wait for the server, and a server that trickles its
+      // replies a byte at a time never lets one expire: this bounds the send as a whole. It counts
+      // from the hand-over, so a message queued behind another on its connection spends some of it.
+      const abandon = new AbortController();
+      const deadline = setTimeout(() => abandon.abort(DEADLINE), totalMs);
+      const cutOff = () => abandon.abort(CUT_OFF);
+      if (options.signal?.aborted) cutOff();
+      options.signal?.addEventListener('abort', cutOff, { once: true });
       let info: { rejected?: unknown[]; rejectedErrors?: Array<{ recipient?: string; response?: string; message?: string }> };
       try {
-        info = await pool.sendMail(mail);
+        info = await pool.sendMail({ ...mail, signal: abandon.signal } as SendMailOptions);
       } catch (error) {
+        if (abandon.signal.reason === DEADLINE) throw new SendError(`SMTP send failed: the server did not finish within ${totalMs / 1000} s (SMTP_TIMEOUT_SECONDS)`, false);
+        if (abandon.signal.reason === CUT_OFF) throw new SendError('SMTP send cut off: the run was stopped', false);
         throw smtpSendError(error, redact);
+      } finally {
+        clearTimeout(deadline);
+        options.signal?.removeEventListener('abort', cutOff);
       }
       const reasons = new Map((info.rejectedErrors ?? []).map((e) => [e.recipient, e.response ?? e.message ?? 'refused']));
       const rejected = (info.rejected ?? []).map((entry) => {
@@ -177,88 +196,6 @@ const OUTBOX_WRITERS = 8;
 function emlFileName(messageId: string): string {
   const bare = messageId.slice(1, -1);
   return `${bare.replace(/[^A-Za-z0-9.@_-]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)}.eml`;
-}
-
-/**
- * A folder of complete, durable files. Each is written beside its name and renamed over it, so a
- * reader never sees half a message; its data is on disk before the rename, and the rename is on
- * disk before `write` resolves. Renames share the folder's sync: one that starts after a rename
- * covers it, so writers that finish together wait for one sync, not one each.
- */
-class Outbox {
-  private created: Promise<unknown> | null = null;
-  private syncing: Promise<void> | null = null;
-  private nextSync: Promise<void> | null = null;
-
-  constructor(private readonly dir: string) {}
-
-  async write(name: string, data: Buffer): Promise<void> {
-    const file = path.join(this.dir, name);
-    const temp = path.join(this.dir, `.${name}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-    try {
-      const handle = await this.createFile(temp);
-      try {
-        await handle.writeFile(data);
-        await handle.datasync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, file);
-    } catch (error) {
-      await rm(temp, { force: true }).catch(() => undefined);
-      throw error;
-    }
-    await this.syncFolder();
-  }
-
-  /** The folder is made once; if it has gone since (removed between scheduled runs), it is made again. */
-  private async createFile(file: string): Promise<FileHandle> {
-    await (this.created ??= this.makeFolder());
-    try {
-      return await open(file, 'wx');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      await (this.created = this.makeFolder());
-      return open(file, 'wx');
-    }
-  }
-
-  /** A failure is not remembered: the next write tries again, after the operator has fixed it. */
-  private makeFolder(): Promise<unknown> {
-    return mkdir(this.dir, { recursive: true }).catch((error: unknown) => {
-      this.created = null;
-      throw error;
-    });
-  }
-
-  /** Resolves once a sync of the folder that began after this call has finished. */
-  private syncFolder(): Promise<void> {
-    if (!this.syncing) {
-      this.syncing = syncDirectory(this.dir).finally(() => (this.syncing = null));
-      return this.syncing;
-    }
-    // One is running, and may have begun before our rename: the next one is ours, shared with
-    // every writer that arrives until it starts.
-    this.nextSync ??= this.syncing.then(() => {
-      this.nextSync = null;
-      return this.syncFolder();
-    });
-    return this.nextSync;
-  }
-}
-
-/** Makes renames in a folder durable; not every platform can open a folder, and that is fine. */
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // best effort
-  }
 }
 
 /**

@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
+import type { Store } from '../db/database.js';
 import type { Database, RunRow } from '../db/schema.js';
 import type { IsoDate, Outcome } from '../domain/types.js';
+import { DIED, isLockFree } from './lock.js';
 
 export type RunStatus = 'running' | 'completed' | 'completed_with_failures' | 'stopped' | 'failed' | 'interrupted';
 
@@ -45,20 +47,15 @@ export async function finishRun(
     .execute();
 }
 
-/** A run whose process died holding the lock: visible as such, never left "running". */
-export async function markRunInterrupted(db: Kysely<Database>, runId: number): Promise<void> {
-  await db
-    .updateTable('runs')
-    .set({ status: 'interrupted', error: 'the process stopped before the run finished' })
-    .where('id', '=', runId)
-    .where('status', '=', 'running')
-    .execute();
-}
-
-export async function listRuns(db: Kysely<Database>, limit = 20): Promise<RunRow[]> {
-  const runs = await db.selectFrom('runs').selectAll().orderBy('id', 'desc').limit(limit).execute();
+/**
+ * The latest runs. One still `running` while no process holds the lock died without a word
+ * (killed, out of memory): it is shown as `interrupted`, as the next run or import records it.
+ */
+export async function listRuns(store: Pick<Store, 'db' | 'sqlite' | 'pgPool'>, limit = 20): Promise<RunRow[]> {
+  const runs = await store.db.selectFrom('runs').selectAll().orderBy('id', 'desc').limit(limit).execute();
+  const dead = runs.some((run) => run.status === 'running') && (await isLockFree(store).catch(() => false));
   // PostgreSQL returns a bigserial id as text; `runs --json` prints the same number on both engines.
-  return runs.map((run) => ({ ...run, id: Number(run.id) }));
+  return runs.map((run) => ({ ...run, id: Number(run.id), ...(dead && run.status === 'running' ? { status: 'interrupted', error: DIED } : {}) }));
 }
 
 export async function lastCompletedRun(db: Kysely<Database>): Promise<RunRow | undefined> {

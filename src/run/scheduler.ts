@@ -3,7 +3,7 @@ import path from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Config } from '../config/config.js';
 import type { Store } from '../db/database.js';
-import { LockHeldError, UsageError } from '../errors.js';
+import { EnvironmentError, InterruptedError, LockHeldError, UsageError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { mailerFor } from '../mail/mailer.js';
 import type { Templates } from '../mail/render.js';
@@ -26,7 +26,9 @@ const CATCH_UP_LOOKBACK_MINUTES = 31 * 24 * 60;
 
 /**
  * Runs `run` on the cron schedule until stopped. Runs never overlap: a tick while a run is in
- * progress is skipped here, and the database lock keeps out runs from other processes.
+ * progress is skipped here, and the database lock keeps out runs from other processes. A run that
+ * found the lock taken (or the database out of reach) is tried again every SCHEDULE_RETRY_SECONDS
+ * until it has run or the next tick comes.
  */
 export async function startScheduler(context: SchedulerContext): Promise<void> {
   const { config, policy, io } = context;
@@ -38,13 +40,16 @@ export async function startScheduler(context: SchedulerContext): Promise<void> {
   const beat = (state: string) => writeHeartbeat(heartbeatFile, io.now(), state);
 
   let current: Promise<void> | null = null;
-  const runOnce = (reason: 'scheduled' | 'catch-up') => {
+  let retry: NodeJS.Timeout | null = null;
+  const runOnce = (reason: 'scheduled' | 'catch-up' | 'retry', asOf = todayIn(policy.timeZone, io.now())) => {
     if (current) {
       log.warn('previous run still in progress: this tick is skipped', { reason });
       return current;
     }
+    // A tick's own run replaces the retry of an earlier one.
+    if (retry) clearTimeout(retry);
+    retry = null;
     current = (async () => {
-      const asOf = todayIn(policy.timeZone, io.now());
       const mailer = mailerFor(config);
       try {
         beat('running');
@@ -52,10 +57,16 @@ export async function startScheduler(context: SchedulerContext): Promise<void> {
           { store: context.store, policy, config, templates: context.templates, mailer },
           { asOf, dryRun: false, origin: 'scheduled', now: io.now, log, ...(io.stopSignal ? { signal: io.stopSignal } : {}) },
         );
-        log.info('run finished', { reason, runId: result.json.runId, asOf, counts: result.counts, exitCode: result.exitCode });
+        if (result.stopped) log.warn(`run stopped ${result.stopped.summary}`, { reason, runId: result.json.runId, asOf });
+        else log.info('run finished', { reason, runId: result.json.runId, asOf, counts: result.counts, exitCode: result.exitCode });
       } catch (error) {
-        if (error instanceof LockHeldError) log.warn(`run skipped: ${error.message}`, { reason });
-        else log.error('run failed', { reason, error: (error as Error).message });
+        const message = (error as Error).message;
+        if (error instanceof InterruptedError) log.warn(`run stopped ${message}`, { reason, asOf });
+        else if ((error instanceof LockHeldError || error instanceof EnvironmentError) && !io.stopSignal?.aborted) {
+          // The day's run is not lost: it is tried again until it has run.
+          log.warn(`run skipped: ${message}; trying again in ${config.scheduleRetryMs / 1000} s`, { reason, asOf });
+          retry = setTimeout(() => void runOnce('retry', asOf), config.scheduleRetryMs);
+        } else log.error('run failed', { reason, error: message });
       } finally {
         await mailer.close();
         beat('idle');
@@ -77,7 +88,8 @@ export async function startScheduler(context: SchedulerContext): Promise<void> {
   log.info('scheduler started', {
     schedule: config.cronSchedule,
     timeZone: policy.timeZone,
-    nextRun: task.getNextRun()?.toISOString() ?? null,
+    // getNextRun() answers only once the task is started; the schedule's next match does not wait for that.
+    nextRun: task.getNextRuns(1)[0]?.toISOString() ?? null,
     lastCompletedRun: last?.finished_at ?? null,
   });
   if (lastScheduled && (!last?.finished_at || Date.parse(last.finished_at) < lastScheduled.getTime())) {
@@ -93,8 +105,9 @@ export async function startScheduler(context: SchedulerContext): Promise<void> {
     if (io.stopSignal?.aborted) resolve();
     io.stopSignal?.addEventListener('abort', () => resolve(), { once: true });
   });
-  log.info('stop requested: finishing the current partner, then stopping');
+  log.info('stop requested: the run in progress, if any, records what it decided and stops');
   clearInterval(heartbeat);
+  if (retry) clearTimeout(retry);
   await task.stop();
   await task.destroy();
   if (current) await current;

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely, Transaction } from 'kysely';
 import { rawQuery } from '../db/raw-sql.js';
+import { retryWhileBusy } from '../db/retry.js';
 import type { Store } from '../db/database.js';
 import type { Database, NoticeRow, SendableNotice } from '../db/schema.js';
 import type { IsoDate, MailMessage, Outcome } from '../domain/types.js';
@@ -68,6 +69,12 @@ export async function listSendableNotices(db: Db, now: string): Promise<Sendable
     .execute();
 }
 
+/** Notices still to go out: never sent, or failed and to be tried again (now or after their back-off). */
+export async function countWaitingNotices(db: Db): Promise<number> {
+  const row = await db.selectFrom('notices').select((eb) => eb.fn.countAll<string | number>().as('n')).where('status', 'in', ['pending', 'failed']).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
 export async function findSendableNotice(db: Db, noticeId: number): Promise<SendableNotice> {
   return sendable(db).where('notices.id', '=', noticeId).executeTakeFirstOrThrow();
 }
@@ -120,7 +127,8 @@ export function sentRecorder(store: Pick<Store, 'db' | 'sqlite'>, toldOn: IsoDat
       const batch = queue;
       queue = [];
       try {
-        await writeBatch(batch);
+        // The server has accepted these messages: their record waits as long as the database makes it.
+        await retryWhileBusy(() => writeBatch(batch));
         for (const sent of batch) sent.done();
       } catch (error) {
         for (const sent of batch) sent.done(error);
@@ -153,7 +161,7 @@ function sqliteBatchWriter(sqlite: BetterSqlite3.Database, toldOn: IsoDate): (ba
       if (askedToRenew(sent.notice)) stampTold.run(toldOn, sent.notice.id);
     }
   });
-  return async (batch) => write(batch);
+  return async (batch) => write.immediate(batch);
 }
 
 function postgresBatchWriter(db: Kysely<Database>, toldOn: IsoDate): (batch: SentNotice[]) => Promise<void> {

@@ -124,6 +124,27 @@ describe('SMTP faults', () => {
     expect(notices().find((n) => n.last_error)?.last_error).toMatch(/Greeting never received|timeout/i);
   });
 
+  it('a server that trickles every reply a byte at a time: each send ends at SMTP_TIMEOUT_SECONDS, and is retried later', async () => {
+    // An EHLO reply alone takes ten seconds at this pace, and no single wait reaches the timeout.
+    smtp.behaviour = { kind: 'trickle', byteEveryMs: 200 };
+    const started = Date.now();
+    const trickled = await run(smtp.url);
+    const seconds = (Date.now() - started) / 1000;
+    expect(trickled.code).toBe(1);
+    // Every notice fits in the send lanes at once: one round of one-second sends, then the
+    // operations summary's; unbounded, one message alone took over twenty seconds here.
+    expect(seconds).toBeLessThan(8);
+    expect(smtp.received).toHaveLength(0);
+    const failed = notices();
+    expect(failed.every((n) => n.status === 'failed' && n.attempts === 1)).toBe(true);
+    expect(failed[0]!.last_error).toMatch(/did not finish within 1 s \(SMTP_TIMEOUT_SECONDS\)/);
+
+    smtp.behaviour = { kind: 'normal' };
+    expect((await run(smtp.url)).code).toBe(0);
+    expectEachSentOnce();
+    expect(smtp.received).toHaveLength(PARTNER_NOTICES + 1);
+  });
+
   it('a connection dropped in the middle of DATA is a temporary failure, retried once by the next run', async () => {
     smtp.behaviour = { kind: 'drop-in-data' };
     const dropped = await run(smtp.url);

@@ -11,7 +11,9 @@ export type Behaviour =
   /** Accepts the connection, then says nothing, ever. */
   | { kind: 'silent' }
   /** Closes the connection while the message is being transferred. */
-  | { kind: 'drop-in-data' };
+  | { kind: 'drop-in-data' }
+  /** Greets at once, then writes every reply one byte at a time: no single wait is ever long. */
+  | { kind: 'trickle'; byteEveryMs: number };
 
 export interface ReceivedMessage {
   messageId: string | null;
@@ -75,11 +77,12 @@ export async function startFaultySmtpServer(): Promise<FaultySmtpServer> {
 }
 
 function serve(socket: Socket, state: FaultySmtpServer): void {
-  const reply = (line: string) => socket.write(`${line}\r\n`);
+  const write = writerFor(socket, state.behaviour);
+  const reply = (line: string) => write(`${line}\r\n`);
   let buffer = '';
   let inData = false;
   let envelopeTo: string[] = [];
-  reply('220 faulty.test ESMTP ready');
+  socket.write('220 faulty.test ESMTP ready\r\n');
   socket.setEncoding('utf8');
   socket.on('data', (chunk: string) => {
     buffer += chunk;
@@ -112,7 +115,7 @@ function serve(socket: Socket, state: FaultySmtpServer): void {
       const line = buffer.slice(0, newline);
       buffer = buffer.slice(newline + 2);
       const verb = line.slice(0, 4).toUpperCase();
-      if (verb === 'EHLO') socket.write('250-faulty.test\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n');
+      if (verb === 'EHLO') write('250-faulty.test\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n');
       else if (verb === 'HELO') reply('250 faulty.test');
       else if (verb === 'AUTH') reply('235 2.7.0 accepted');
       else if (verb === 'MAIL') reply('250 2.1.0 ok');
@@ -135,6 +138,25 @@ function serve(socket: Socket, state: FaultySmtpServer): void {
       } else reply('502 5.5.2 not implemented');
     }
   });
+}
+
+/** Writes replies as they come, or for a trickling server one byte at a time, in order. */
+function writerFor(socket: Socket, behaviour: Behaviour): (text: string) => void {
+  if (behaviour.kind !== 'trickle') return (text) => socket.write(text);
+  const pending: string[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  const next = () => {
+    timer = null;
+    const byte = pending.shift();
+    if (byte === undefined || socket.destroyed) return;
+    socket.write(byte);
+    timer = setTimeout(next, behaviour.byteEveryMs);
+  };
+  socket.on('close', () => timer && clearTimeout(timer));
+  return (text) => {
+    pending.push(...text);
+    timer ??= setTimeout(next, behaviour.byteEveryMs);
+  };
 }
 
 /** A TCP port with nothing listening on it: connection refused. */

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, SAMPLE_DIR } from '../helpers/cli.js';
 import { spawnCli } from '../helpers/spawn-cli.js';
 import { createTestDatabase, ENGINES } from '../helpers/engines.js';
+import { holdLock } from '../helpers/hold-lock.js';
 import { tempDir } from '../helpers/temp-store.js';
 
 
@@ -63,7 +64,12 @@ describe.each(ENGINES)('csp-reeval schedule on %s', (engine) => {
 
     const first = startScheduler(env);
     cleanups.push(() => first.child.kill('SIGKILL'));
-    await first.waitFor((line) => line.msg === 'scheduler started');
+    const started = await first.waitFor((line) => line.msg === 'scheduler started');
+    // The next 06:00 in the policy's time zone (UTC), after now and within a day.
+    const nextRun = Date.parse(String(started.nextRun));
+    expect(new Date(nextRun).toISOString()).toMatch(/T06:00:00\.000Z$/);
+    expect(nextRun).toBeGreaterThan(Date.now() - 60_000);
+    expect(nextRun - Date.now()).toBeLessThanOrEqual(24 * 3600_000);
     await first.waitFor((line) => line.msg === 'run finished' && line.reason === 'catch-up');
     expect(first.lines.some((line) => typeof line.runId === 'number')).toBe(true);
     first.child.kill('SIGTERM');
@@ -81,6 +87,29 @@ describe.each(ENGINES)('csp-reeval schedule on %s', (engine) => {
     second.child.kill('SIGINT');
     expect((await second.exit).code).toBe(0);
     expect(second.lines.some((line) => line.reason === 'catch-up')).toBe(false);
+  });
+
+  it('a catch-up run that finds the lock held tries again until it has run: the day is not lost', async () => {
+    const temp = await createTestDatabase(engine);
+    cleanups.push(temp.cleanup);
+    const env = { DATABASE_URL: temp.databaseUrl, OUTBOX_DIR: path.join(temp.dir, 'outbox'), CRON_SCHEDULE: '0 6 * * *', SCHEDULE_RETRY_SECONDS: '1' };
+    expect((await runCli(['import', SAMPLE_DIR], env)).code).toBe(0);
+    const held = await holdLock(temp);
+    let released = false;
+    cleanups.push(() => !released && held.release());
+
+    const scheduler = startScheduler(env);
+    cleanups.push(() => scheduler.child.kill('SIGKILL'));
+    await scheduler.waitFor((line) => line.reason === 'catch-up' && /^run skipped: another run holds the lock.*trying again in 1 s$/.test(String(line.msg)));
+    await scheduler.waitFor((line) => line.reason === 'retry' && String(line.msg).startsWith('run skipped'));
+    expect(await temp.query('select count(*) as n from decisions')).toEqual([{ n: engine === 'sqlite' ? 0 : '0' }]);
+
+    await held.release();
+    released = true;
+    await scheduler.waitFor((line) => line.msg === 'run finished' && line.reason === 'retry');
+    scheduler.child.kill('SIGTERM');
+    expect((await scheduler.exit).code).toBe(0);
+    expect(await temp.query('select origin, status from runs')).toEqual([{ origin: 'scheduled', status: 'completed' }]);
   });
 });
 
