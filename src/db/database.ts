@@ -39,13 +39,15 @@ export async function openStore(database: Config['database'], options: OpenOptio
     await reader.close();
     return withUpgradeNote(database.file, pending, Object.keys(migrations).length, () => openAndMigrate(database));
   }
-  return openAndMigrate(database, options.access === 'read');
+  return openAndMigrate(database);
 }
 
-async function openAndMigrate(database: Config['database'], onlyWhenBehind = false): Promise<Store> {
+async function openAndMigrate(database: Config['database']): Promise<Store> {
   const store = database.kind === 'sqlite' ? openSqlite(database.file, database.busyTimeoutMs ?? 10_000) : await openPostgres(database.url, database.connectTimeoutMs ?? 10_000);
   try {
-    if (!onlyWhenBehind || (await pendingMigrations(store.db)).length > 0) await migrateToLatest(store.db);
+    // Migrating takes SQLite's write lock; only a database that is behind should wait for it, so a
+    // command opened while an import writes reaches the run lock and says what holds it.
+    if ((await pendingMigrations(store.db)).length > 0) await migrateToLatest(store.db);
   } catch (error) {
     await store.close();
     throw failedToPrepare(store.label, error);
