@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { main } from '../src/cli/main.js';
+import { exitAfterOutput } from '../src/cli/exit.js';
 import { SIGNAL_EXIT } from '../src/errors.js';
 
 const controller = new AbortController();
@@ -24,13 +25,4 @@ const code = await main(process.argv.slice(2), {
   stopSignal: controller.signal,
 });
 finished = true;
-// A pipe takes at most 64 KiB at a time and process.exit discards the rest: wait until the
-// reader has had every byte, then exit explicitly, so that a stray pooled socket cannot hold a
-// finished one-off run open.
-await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
-process.exit(code);
-
-/** Resolves once everything written to `stream` before it has been handed to the system. */
-function flushed(stream: NodeJS.WritableStream): Promise<void> {
-  return new Promise((resolve) => stream.write('', () => resolve()));
-}
+await exitAfterOutput(code);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { exitAfterOutput } from '../src/cli/exit.js';
 import { main, PROJECT_ROOT } from '../src/cli/main.js';
 
 /**
@@ -44,4 +45,4 @@ if (code === 0) {
     ].join('\n'),
   );
 }
-process.exit(code);
+await exitAfterOutput(code);
