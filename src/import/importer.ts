@@ -10,7 +10,7 @@ import { type FileRows, openFileRows } from './read-source.js';
 import { LISTED_PROBLEMS, type LineProblem } from './row-reader.js';
 import { createProgress } from './progress.js';
 import type { ImportSummary } from './summary.js';
-import { type ImportTx, withImportTransaction } from './writer.js';
+import { type ImportTx, withImportTransaction } from '../db/bulk-transaction.js';
 
 export interface ImportOptions {
   now: () => Date;

@@ -1,7 +1,7 @@
 import { fromMicro, toPlainString } from '../money/decimal.js';
 import type { KindHooks } from './kind-hooks.js';
 import { type ImportSummary, LISTED_UNMATCHED } from './summary.js';
-import type { ImportTx } from './writer.js';
+import type { ImportTx } from '../db/bulk-transaction.js';
 
 /**
  * What the files of one import (one file, several given together, or a folder, in one

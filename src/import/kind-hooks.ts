@@ -4,7 +4,7 @@ import { type ImportSession, partnerCenterHooks } from './invoices.js';
 import { type KindSpec, PARTNERS, type TableSpec } from './kinds.js';
 import { type ImportSummary, LISTED_UNMATCHED } from './summary.js';
 import { RevenueTotals, TOTALS_WIDTH } from './totals.js';
-import type { ImportTx } from './writer.js';
+import type { ImportTx } from '../db/bulk-transaction.js';
 
 export interface KindHooks {
   /** False drops the row at `offset` (counted by the hook); may rewrite its values in place. */

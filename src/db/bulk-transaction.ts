@@ -1,9 +1,9 @@
 import type { Kysely, Transaction } from 'kysely';
-import { rawQuery } from '../db/raw-sql.js';
+import { rawQuery } from './raw-sql.js';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Store } from '../db/database.js';
-import type { Database } from '../db/schema.js';
-import type { TableSpec } from './kinds.js';
+import type { Store } from './database.js';
+import type { Database } from './schema.js';
+import type { TableSpec } from '../import/kinds.js';
 
 /**
  * The import's view of one database transaction. SQL is written once with `?` placeholders; the
