@@ -10,9 +10,9 @@ import type { Policy } from '../policy/policy.js';
 import { countWaitingNotices, decisionsNotYetSummarised } from '../store/notices.js';
 import { decideDue } from './decide.js';
 import { type Delivery, emptyCounts, latestOutcomeCounts, sendOpsSummary, sendWaitingNotices } from './deliver.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, currentHolder } from './lock.js';
 import { RunProgress } from './progress.js';
-import { finishRun, startRun } from './runs.js';
+import { finishRun, startRun } from '../store/runs.js';
 import { RunStop } from './stop.js';
 
 export { findDue } from './decide.js';
@@ -125,7 +125,7 @@ export async function runReevaluation(deps: RunDeps, options: RunOptions): Promi
   const progress = new RunProgress();
   let runId = 0;
   try {
-    runId = await startRun(store.db, options.asOf, options.origin, options.now);
+    runId = await startRun(store.db, { asOf: options.asOf, origin: options.origin, holder: currentHolder(), startedAt: options.now().toISOString() });
     json.runId = runId;
     await lock.record(`run ${runId}`, runId);
     const log = options.log.child({ runId });

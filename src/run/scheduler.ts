@@ -10,7 +10,7 @@ import type { Templates } from '../mail/render.js';
 import type { Policy } from '../policy/policy.js';
 import { todayIn } from '../rules/months.js';
 import { runReevaluation } from './run.js';
-import { lastCompletedRun } from './runs.js';
+import { lastCompletedRun } from '../store/runs.js';
 
 export interface SchedulerContext {
   store: Store;
