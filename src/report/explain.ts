@@ -5,7 +5,8 @@ import type { Policy } from '../policy/policy.js';
 import { evaluate } from '../rules/evaluate.js';
 import { findDue } from '../run/run.js';
 import { EvidenceReader } from '../store/evidence.js';
-import { noticesOfPartner, recipientsOf } from '../store/notices.js';
+import { cyclesOfPartner, decisionsOfPartner } from '../store/cycles.js';
+import { noticeDecisionsOfPartner, noticesOfPartner, recipientsOf } from '../store/notices.js';
 import { listPartnersWithTerms } from '../store/partners.js';
 
 export interface Explanation {
@@ -37,15 +38,10 @@ export async function buildExplanation(store: Store, policy: Policy, partnerId: 
   if (!entry) throw new UsageError(`no partner with id '${partnerId}' has been imported`);
   const db = store.db;
   const [cycleRows, decisionRows, noticeRows, links, { due, groups }] = await Promise.all([
-    db.selectFrom('cycles').selectAll().where('partner_id', '=', partnerId).orderBy('cycle').orderBy('trigger').execute(),
-    db.selectFrom('decisions').selectAll().where('partner_id', '=', partnerId).orderBy('id').execute(),
+    cyclesOfPartner(db, partnerId),
+    decisionsOfPartner(db, partnerId),
     noticesOfPartner(db, partnerId),
-    db
-      .selectFrom('notice_decisions')
-      .innerJoin('notices', 'notices.id', 'notice_decisions.notice_id')
-      .select(['notice_decisions.notice_id', 'notice_decisions.decision_id'])
-      .where('notices.partner_id', '=', partnerId)
-      .execute(),
+    noticeDecisionsOfPartner(db, partnerId),
     findDue(store, policy, { asOf, partnerId }),
   ]);
 
@@ -93,7 +89,7 @@ export async function buildExplanation(store: Store, policy: Policy, partnerId: 
       createdAt: n.created_at,
       sentAt: n.sent_at,
       lastError: n.last_error,
-      decisionIds: links.filter((l) => Number(l.notice_id) === Number(n.id)).map((l) => Number(l.decision_id)),
+      decisionIds: links.filter((l) => l.noticeId === Number(n.id)).map((l) => l.decisionId),
     })),
     dueNow,
     missingSupportPlan: due.missingSupportPlan.includes(partnerId),

@@ -1,5 +1,5 @@
 import { compare, div, mul, parseDecimal, rational, type Rational, toFixed } from '../money/decimal.js';
-import type { Report, ReportNotice, ReportRow } from './report.js';
+import type { Report, ReportNotice, ReportRow } from './model.js';
 
 const OUTCOMES = ['confirmed', 'awaiting_support_renewal', 'transition_required', 'needs_review'] as const;
 const COLOURS: Record<string, string> = { pass: '#2e7d32', fail: '#c62828', unknown: '#9e9e9e' };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import type { Database, DecisionRow } from '../db/schema.js';
+import type { CycleRow, Database, DecisionRow } from '../db/schema.js';
 import type { Check, CycleRef, Decision, Outcome, PriorState, RecordedCycle, Trigger } from '../domain/types.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -120,6 +120,10 @@ export async function recordDecision(
     .where('id', '=', row.id)
     .execute();
   return { decision, decisionId, notify: decision.final || firstAwaiting };
+}
+
+export async function cyclesOfPartner(db: Db, partnerId: string): Promise<CycleRow[]> {
+  return db.selectFrom('cycles').selectAll().where('partner_id', '=', partnerId).orderBy('cycle').orderBy('trigger').execute();
 }
 
 export async function decisionsOfPartner(db: Db, partnerId: string): Promise<DecisionRow[]> {

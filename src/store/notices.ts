@@ -234,6 +234,17 @@ export async function noticesOfPartner(db: Db, partnerId: string): Promise<Notic
   return db.selectFrom('notices').selectAll().where('partner_id', '=', partnerId).orderBy('id').execute();
 }
 
+/** Which decisions each of a partner's notices told it of. */
+export async function noticeDecisionsOfPartner(db: Db, partnerId: string): Promise<Array<{ noticeId: number; decisionId: number }>> {
+  const rows = await db
+    .selectFrom('notice_decisions')
+    .innerJoin('notices', 'notices.id', 'notice_decisions.notice_id')
+    .select(['notice_decisions.notice_id', 'notice_decisions.decision_id'])
+    .where('notices.partner_id', '=', partnerId)
+    .execute();
+  return rows.map((row) => ({ noticeId: Number(row.notice_id), decisionId: Number(row.decision_id) }));
+}
+
 export function recipientsOf(notice: NoticeRow): { to: string[]; cc: string[] } {
   return { to: JSON.parse(notice.mail_to) as string[], cc: JSON.parse(notice.mail_cc) as string[] };
 }
