@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql, SqliteAdapter, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { Migrator, type MigrationProvider } from 'kysely';
 import pg from 'pg';
+import { redactUrl } from '../config/redact.js';
 import type { Config } from '../config/config.js';
 import { ensureWritableFile, ensureWritableFolder } from '../config/folders.js';
 import { describeEnvironmentFailure } from '../errors.js';
@@ -160,7 +161,7 @@ async function openPostgres(url: string, connectTimeoutMs: number): Promise<Stor
   // own 'error', which the pool stops listening to at checkout: its query fails, or its holder
   // listens, and the process must not end.
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const label = url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+  const label = redactUrl(url);
   await checkPostgresConnection(pool, label, connectTimeoutMs);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {

@@ -3,6 +3,7 @@ import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { isAscii, isUtf8 } from 'node:buffer';
 import { Parser, type Options } from 'csv-parse';
 import iconv from 'iconv-lite';
+import { CsvSyntaxError } from '../errors.js';
 import {
   completeUtf8Length,
   CR,
@@ -22,16 +23,6 @@ export interface CsvRecord {
   fields: string[];
   /** The line the record starts on, 1 for the header. */
   line: number;
-}
-
-/** A file that cannot be read as CSV at all: where, and why. Nothing after it can be trusted. */
-export class CsvSyntaxError extends Error {
-  constructor(
-    readonly line: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** The parser's synchronous core, which the stream wrapper drives one record at a time. */

@@ -1,7 +1,7 @@
 import { amountMicro, exportedAmountMicro, withoutTextGuard } from './amounts.js';
 import { exportedDate } from './exported-dates.js';
 import * as field from './fields.js';
-import { FieldProblem } from './fields.js';
+import { FieldProblem } from '../errors.js';
 import type { TableSpec } from '../db/bulk-transaction.js';
 import { TARGETS } from '../store/import-targets.js';
 

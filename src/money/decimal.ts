@@ -1,3 +1,5 @@
+import { DecimalFormatError } from '../errors.js';
+
 /**
  * Exact decimal arithmetic on BigInt. Money never passes through a JavaScript number:
  * amounts are stored as integer micro-units and every sum, product and comparison is exact.
@@ -11,8 +13,6 @@ export interface Rational {
   readonly num: bigint;
   readonly den: bigint;
 }
-
-export class DecimalFormatError extends Error {}
 
 /** Parses `-123.45` style text (no exponent, no separators) to an exact rational. */
 export function parseDecimal(text: string): Rational {

@@ -69,7 +69,8 @@ export interface RunJson {
 
 export interface RunResult {
   json: RunJson;
-  exitCode: 0 | 1;
+  /** Sends that failed in this run (retried by the next one). */
+  failedSends: number;
   counts: Record<Outcome, number>;
   /** Set when a signal stopped the run: which, and a line saying what was kept. */
   stopped: { signal: StopSignal; summary: string } | null;
@@ -111,7 +112,7 @@ export async function runReevaluation(deps: RunDeps, options: RunOptions): Promi
       stop.dispose();
     }
     const stopped = stop.reason?.kind === 'signal' ? { signal: stop.reason.signal, summary: `by ${stop.reason.signal}; a dry run records nothing` } : null;
-    return { json, exitCode: 0, counts, stopped };
+    return { json, failedSends: 0, counts, stopped };
   }
 
   const lock = await acquireLock(store, {
@@ -140,10 +141,10 @@ export async function runReevaluation(deps: RunDeps, options: RunOptions): Promi
       json.stopped = true;
       const summary = progress.stoppedBy(stop.reason.signal, await countWaitingNotices(store.db).catch(() => null));
       await finishRun(store.db, runId, options.now, 'stopped', counts, summary);
-      return { json, exitCode: 0, counts, stopped: { signal: stop.reason.signal, summary } };
+      return { json, failedSends, counts, stopped: { signal: stop.reason.signal, summary } };
     }
     await finishRun(store.db, runId, options.now, failedSends > 0 ? 'completed_with_failures' : 'completed', counts);
-    return { json, exitCode: failedSends > 0 ? 1 : 0, counts, stopped: null };
+    return { json, failedSends, counts, stopped: null };
   } catch (error) {
     const failure = explainFailure(error, progress, stop);
     if (runId) await finishRun(store.db, runId, options.now, 'failed', counts, failure.message).catch(() => undefined);

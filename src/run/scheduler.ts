@@ -58,7 +58,7 @@ export async function startScheduler(context: SchedulerContext): Promise<void> {
           { asOf, dryRun: false, origin: 'scheduled', now: io.now, log, ...(io.stopSignal ? { signal: io.stopSignal } : {}) },
         );
         if (result.stopped) log.warn(`run stopped ${result.stopped.summary}`, { reason, runId: result.json.runId, asOf });
-        else log.info('run finished', { reason, runId: result.json.runId, asOf, counts: result.counts, exitCode: result.exitCode });
+        else log.info('run finished', { reason, runId: result.json.runId, asOf, counts: result.counts, failedSends: result.failedSends });
       } catch (error) {
         const message = (error as Error).message;
         if (error instanceof InterruptedError) log.warn(`run stopped ${message}`, { reason, asOf });

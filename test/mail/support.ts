@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, expect } from 'vitest';
-import { type OutgoingMessage, SendError } from '../../src/mail/mailer.js';
+import { SendError } from '../../src/errors.js';
+import type { OutgoingMessage } from '../../src/mail/mailer.js';
 import { tempDir } from '../helpers/temp-store.js';
 
 /** The SendError a send was rejected with; fails the test when it succeeded or threw anything else. */
