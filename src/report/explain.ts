@@ -3,7 +3,7 @@ import type { Check, Decision, IsoDate, Partner, SupportTerm } from '../domain/t
 import { UsageError } from '../errors.js';
 import type { Policy } from '../policy/policy.js';
 import { evaluate } from '../rules/evaluate.js';
-import { findDue } from '../run/run.js';
+import { findDue } from '../run/decide.js';
 import { EvidenceReader } from '../store/evidence.js';
 import { cyclesOfPartner, decisionsOfPartner } from '../store/cycles.js';
 import { noticeDecisionsOfPartner, noticesOfPartner, recipientsOf } from '../store/notices.js';

@@ -10,7 +10,8 @@ import { EvidenceReader } from '../store/evidence.js';
 import { insertNotice } from '../store/notices.js';
 import { listPartnersWithTerms } from '../store/partners.js';
 import { mailDomain } from './deliver.js';
-import type { RunJson, RunOptions, RunProfile } from './run.js';
+import type { RunOptions, RunProfile } from './run.js';
+import { type RunJson, toJsonDecision } from './run-json.js';
 import { type RunStop, yielder } from './stop.js';
 
 export interface DueGroup {
@@ -174,21 +175,4 @@ export async function findDue(
   }
   const names = new Map(partners.map((entry) => [entry.partner.partnerId, entry.partner.name]));
   return { due, groups: [...groups.values()], names };
-}
-
-function toJsonDecision(decision: Decision): RunJson['decisions'][number] {
-  return {
-    partnerId: decision.partnerId,
-    trigger: decision.trigger,
-    cycle: decision.cycle,
-    outcome: decision.outcome,
-    checks: decision.checks.map((check) => ({
-      id: check.id,
-      result: check.result,
-      observed: check.observed,
-      required: check.required,
-    })),
-    ...(decision.reapplyEligibleOn ? { reapplyEligibleOn: decision.reapplyEligibleOn } : {}),
-    ...(decision.deadline ? { deadline: decision.deadline } : {}),
-  };
 }

@@ -5,18 +5,19 @@ import type { IsoDate, Outcome } from '../domain/types.js';
 import { describeEnvironmentFailure, EnvironmentError, InterruptedError, LockHeldError, type StopSignal, UsageError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Mailer } from '../mail/mailer.js';
-import type { OpsSummaryInput, Templates } from '../mail/render.js';
+import type { Templates } from '../mail/render.js';
 import type { Policy } from '../policy/policy.js';
-import { countWaitingNotices, decisionsNotYetSummarised } from '../store/notices.js';
+import { countWaitingNotices } from '../store/notices.js';
+import { finishRun, startRun } from '../store/runs.js';
 import { decideDue } from './decide.js';
-import { type Delivery, emptyCounts, latestOutcomeCounts, sendOpsSummary, sendWaitingNotices } from './deliver.js';
+import { type Delivery, emptyCounts, sendWaitingNotices } from './deliver.js';
+import { summariseForOps } from './ops-summary.js';
 import { acquireLock, currentHolder } from './lock.js';
 import { RunProgress } from './progress.js';
-import { finishRun, startRun } from '../store/runs.js';
+import { newRunJson, type RunJson } from './run-json.js';
 import { RunStop } from './stop.js';
 
-export { findDue } from './decide.js';
-export { emptyCounts } from './deliver.js';
+export type { RunJson } from './run-json.js';
 
 export interface RunOptions {
   asOf: IsoDate;
@@ -48,25 +49,6 @@ export interface RunDeps {
   mailer: Mailer;
 }
 
-export interface RunJson {
-  asOf: IsoDate;
-  dryRun: boolean;
-  policyVersion: string;
-  runId: number | null;
-  decisions: Array<{
-    partnerId: string;
-    trigger: string;
-    cycle: string;
-    outcome: Outcome;
-    checks: Array<{ id: string; result: string; observed: string; required: string }>;
-    reapplyEligibleOn?: IsoDate;
-    deadline?: IsoDate;
-  }>;
-  notices: Array<{ partnerId: string; to: string[]; kinds: string[]; status: 'sent' | 'failed' | 'dry_run' }>;
-  missingSupportPlan: string[];
-  stopped: boolean;
-}
-
 export interface RunResult {
   json: RunJson;
   /** Sends that failed in this run (retried by the next one). */
@@ -85,16 +67,7 @@ export interface RunResult {
 export async function runReevaluation(deps: RunDeps, options: RunOptions): Promise<RunResult> {
   const { store, policy } = deps;
   const counts = emptyCounts();
-  const json: RunJson = {
-    asOf: options.asOf,
-    dryRun: options.dryRun,
-    policyVersion: policy.version,
-    runId: null,
-    decisions: [],
-    notices: [],
-    missingSupportPlan: [],
-    stopped: false,
-  };
+  const json = newRunJson(options.asOf, options.dryRun, policy.version);
   const decideOptions = (log: Logger) => ({
     asOf: options.asOf,
     now: options.now,
@@ -156,9 +129,8 @@ export async function runReevaluation(deps: RunDeps, options: RunOptions): Promi
 }
 
 /**
- * Sends every notice waiting in the outbox, then the operations summary of every decision no
- * summary has covered yet; resolves to the number of sends that failed. A stopped run sends no
- * summary: the next run's covers what this one decided.
+ * Sends every notice waiting in the outbox, then the operations summary; resolves to the number of
+ * sends that failed. A stopped run sends no summary: the next run's covers what this one decided.
  */
 async function deliver(delivery: Delivery, runId: number, json: RunJson, decided: Awaited<ReturnType<typeof decideDue>>): Promise<number> {
   const { deps, options, stop } = delivery;
@@ -167,18 +139,7 @@ async function deliver(delivery: Delivery, runId: number, json: RunJson, decided
   if (options.profile) options.profile.sendMs += performance.now() - sending;
   json.notices.push(...sent.results.filter((result) => result.partnerId !== null).map((r) => ({ ...r, partnerId: r.partnerId! })));
   if (!deps.config.opsEmail || stop.requested) return sent.failed.length;
-  const unreported = await decisionsNotYetSummarised(deps.store.db);
-  if (unreported.length === 0 && sent.failed.length === 0) return 0;
-  const ops: OpsSummaryInput = {
-    asOf: options.asOf,
-    runId,
-    policyVersion: deps.policy.version,
-    counts: latestOutcomeCounts(unreported),
-    needsReview: decided.needsReview,
-    missingSupportPlan: decided.due.missingSupportPlan.map((partnerId) => ({ partnerId, partnerName: decided.names.get(partnerId) ?? partnerId })),
-    failedSends: sent.failed,
-  };
-  return sent.failed.length + (await sendOpsSummary(delivery, runId, ops, unreported.map((d) => d.id)));
+  return sent.failed.length + (await summariseForOps(delivery, runId, decided, sent.failed));
 }
 
 /**
