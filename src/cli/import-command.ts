@@ -7,7 +7,7 @@ import { importInTurn } from '../run/import-turn.js';
 import { type CommandContext, withStore } from './context.js';
 
 /** `import`: files of one kind, or a folder, as one import, in turn with runs. */
-export function importCommand(program: Command, { io, setExit }: CommandContext): void {
+export function importCommand(program: Command, { io }: CommandContext): void {
   program
     .command('import')
     .description(`import files of one kind (KIND: ${IMPORT_KINDS.join(', ')}) or every known file in a folder, as one import`)

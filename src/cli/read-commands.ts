@@ -8,9 +8,8 @@ import { formatRunsList } from '../run/format.js';
 import { listRuns } from '../run/runs.js';
 import { type CommandContext, resolveAsOf, withRunContext, withStore } from './context.js';
 
-/** The commands that only read: they work on a read-only database. */
-
-export function dueCommand(program: Command, { io, setExit }: CommandContext): void {
+/** `due`, `explain`, `report`, `runs`: they only read, so they work on a read-only database. */
+export function dueCommand(program: Command, { io }: CommandContext): void {
   program
     .command('due')
     .description('list who is due and why, deciding nothing')
@@ -25,7 +24,7 @@ export function dueCommand(program: Command, { io, setExit }: CommandContext): v
     });
 }
 
-export function explainCommand(program: Command, { io, setExit }: CommandContext): void {
+export function explainCommand(program: Command, { io }: CommandContext): void {
   program
     .command('explain')
     .description('why was this partner decided so: every cycle, check, piece of evidence and notice')
@@ -41,7 +40,7 @@ export function explainCommand(program: Command, { io, setExit }: CommandContext
     });
 }
 
-export function reportCommand(program: Command, { io, setExit }: CommandContext): void {
+export function reportCommand(program: Command, { io }: CommandContext): void {
   program
     .command('report')
     .description('the decisions, for operations')
@@ -58,7 +57,7 @@ export function reportCommand(program: Command, { io, setExit }: CommandContext)
     });
 }
 
-export function runsCommand(program: Command, { io, setExit }: CommandContext): void {
+export function runsCommand(program: Command, { io }: CommandContext): void {
   program
     .command('runs')
     .description('list recent runs with their status and counts')

@@ -50,7 +50,7 @@ export function runCommand(program: Command, { io, setExit }: CommandContext): v
 }
 
 /** `schedule`: run on CRON_SCHEDULE until stopped. */
-export function scheduleCommand(program: Command, { io, setExit }: CommandContext): void {
+export function scheduleCommand(program: Command, { io }: CommandContext): void {
   program
     .command('schedule')
     .description('run on CRON_SCHEDULE in the policy time zone until SIGTERM')
