@@ -1,33 +1,28 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkPostgresConnection, checkSqlitePath, failedToPrepare, readSnapshot, sqliteOpenError, withUpgradeNote } from '../../src/db/open-checks.js';
 import { EnvironmentError, UsageError } from '../../src/errors.js';
-import { tempDir } from '../helpers/temp-store.js';
+import { useTempDir } from '../helpers/temp-store.js';
 
 const withCode = (code: string, message = `failed: ${code}`) => Object.assign(new Error(message), { code });
 
 describe('opening a SQLite file', () => {
-  let dir: string;
-  let cleanup = () => {};
-  beforeEach(() => {
-    ({ dir, cleanup } = tempDir());
-  });
-  afterEach(() => cleanup());
+  const temp = useTempDir();
 
   it('accepts a file or a path not made yet, and refuses a folder or a device as a setting to correct', () => {
-    expect(() => checkSqlitePath(path.join(dir, 'new.sqlite'))).not.toThrow();
-    writeFileSync(path.join(dir, 'db.sqlite'), '');
-    expect(() => checkSqlitePath(path.join(dir, 'db.sqlite'))).not.toThrow();
-    mkdirSync(path.join(dir, 'folder'));
-    expect(() => checkSqlitePath(path.join(dir, 'folder'))).toThrow(UsageError);
-    expect(() => checkSqlitePath(path.join(dir, 'folder'))).toThrow(/which is a folder, not a SQLite database file: give the path of a file, such as data\/reeval\.sqlite$/);
+    expect(() => checkSqlitePath(path.join(temp.dir, 'new.sqlite'))).not.toThrow();
+    writeFileSync(path.join(temp.dir, 'db.sqlite'), '');
+    expect(() => checkSqlitePath(path.join(temp.dir, 'db.sqlite'))).not.toThrow();
+    mkdirSync(path.join(temp.dir, 'folder'));
+    expect(() => checkSqlitePath(path.join(temp.dir, 'folder'))).toThrow(UsageError);
+    expect(() => checkSqlitePath(path.join(temp.dir, 'folder'))).toThrow(/which is a folder, not a SQLite database file: give the path of a file, such as data\/reeval\.sqlite$/);
     expect(() => checkSqlitePath('/dev/null')).toThrow(/DATABASE_URL names \/dev\/null, which is a character device/);
   });
 
   it('tells each way of failing to open as what it is', () => {
-    const file = path.join(dir, 'db.sqlite');
+    const file = path.join(temp.dir, 'db.sqlite');
     const busy = withCode('SQLITE_BUSY');
     expect(sqliteOpenError(file, busy)).toBe(busy);
     expect(sqliteOpenError(file, withCode('SQLITE_NOTADB', 'file is not a database'))).toEqual(new UsageError(`DATABASE_URL names ${file}, which is not a SQLite database (file is not a database)`));
@@ -42,7 +37,7 @@ describe('opening a SQLite file', () => {
   });
 
   it('reads a database in memory with its header set to a rollback journal, when no write-ahead log holds changes', () => {
-    const file = path.join(dir, 'db.sqlite');
+    const file = path.join(temp.dir, 'db.sqlite');
     const header = Buffer.alloc(100);
     header[18] = 2;
     header[19] = 2;
@@ -53,7 +48,7 @@ describe('opening a SQLite file', () => {
   });
 
   it('leaves a database with a write-ahead log to SQLite when the folder is writable', () => {
-    const file = path.join(dir, 'db.sqlite');
+    const file = path.join(temp.dir, 'db.sqlite');
     writeFileSync(file, Buffer.alloc(100));
     writeFileSync(`${file}-wal`, 'x');
     expect(readSnapshot(file)).toBeNull();

@@ -2,23 +2,18 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import iconv from 'iconv-lite';
-import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type CsvRecord, CsvSyntaxError, openCsv, readChunks, sha256OfFile } from '../../src/import/csv-source.js';
-import { tempDir } from '../helpers/temp-store.js';
+import { useTempDir } from '../helpers/temp-store.js';
 
 /** The chunk size the reader uses, to put a line break across two chunks. */
 const CHUNK = 128 << 10;
 
 describe('openCsv', () => {
-  let dir: string;
-  let cleanup = () => {};
-  beforeEach(() => {
-    ({ dir, cleanup } = tempDir());
-  });
-  afterEach(() => cleanup());
+  const temp = useTempDir();
 
   const write = (content: string | Buffer) => {
-    const file = path.join(dir, 'in.csv');
+    const file = path.join(temp.dir, 'in.csv');
     writeFileSync(file, content);
     return file;
   };
@@ -115,10 +110,10 @@ describe('openCsv', () => {
 });
 
 describe('reading a file whole', () => {
+  const temp = useTempDir();
+
   it('gives every byte once, in chunks of the size asked, and the same sha256 as hashing it at once', async () => {
-    const { dir, cleanup } = tempDir();
-    onTestFinished(cleanup);
-    const file = path.join(dir, 'data.bin');
+    const file = path.join(temp.dir, 'data.bin');
     const bytes = Buffer.from(Array.from({ length: 10_000 }, (_, i) => i % 251));
     writeFileSync(file, bytes);
     const chunks = [...readChunks(file, 4096)];

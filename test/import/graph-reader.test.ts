@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readGraphSecurityScore } from '../../src/import/graph-reader.js';
 import { LISTED_PROBLEMS, type ReadEvent } from '../../src/import/row-reader.js';
 import { scoreLine } from '../helpers/graph-security-score.js';
-import { tempDir } from '../helpers/temp-store.js';
+import { useTempDir } from '../helpers/temp-store.js';
 
 type Rows = Extract<ReadEvent, { type: 'rows' }>;
 
@@ -12,16 +12,11 @@ type Rows = Extract<ReadEvent, { type: 'rows' }>;
 const tenant = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 describe('readGraphSecurityScore', () => {
-  let dir: string;
-  let cleanup = () => {};
-  beforeEach(() => {
-    ({ dir, cleanup } = tempDir());
-  });
-  afterEach(() => cleanup());
+  const temp = useTempDir();
 
   /** Every event of reading `content`, the start event first. */
   async function read(content: string | Buffer): Promise<{ start: ReadEvent; rows: Rows }> {
-    const file = path.join(dir, 'security-score.jsonl');
+    const file = path.join(temp.dir, 'security-score.jsonl');
     writeFileSync(file, content);
     const all: ReadEvent[] = [];
     for await (const event of readGraphSecurityScore({ file, kind: 'security', encoding: 'auto', batchId: 42 })) all.push(event);

@@ -6,7 +6,8 @@ import { simpleParser } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMailer, type Mailer, newMessageId, type OutgoingMessage } from '../../src/mail/mailer.js';
 import { smtpError, startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
-import { outgoing, sendError, useTempDir } from './support.js';
+import { outgoing, sendError } from './support.js';
+import { useTempDir } from '../helpers/temp-store.js';
 
 const PASSWORD = 's3cret-Pa55';
 const FAST = { connectionMs: 2_000, greetingMs: 2_000, socketMs: 2_000 };
