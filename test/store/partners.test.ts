@@ -1,31 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { findPartner, listPartnersWithTerms } from '../../src/store/partners.js';
 import { ENGINES } from '../helpers/engines.js';
+import { partnerRow, supportPlanRow } from '../helpers/rows.js';
 import { useStore } from '../helpers/use-store.js';
 
 describe.each(ENGINES)('partners read from the database on %s', (engine) => {
   const fixture = useStore(engine, async (store) => {
-    const partner = (id: string, noticeTo: string, noticeCc: string, locale = 'ja') => ({
-      partner_id: id,
-      partner_name: `株式会社 ${id}`,
-      onboarded_on: '2020-10-05',
-      notice_to: noticeTo,
-      notice_cc: noticeCc,
-      locale,
-      status: 'direct_bill',
-      tenant_ids: '',
-      location_ids: '',
-      regions: '',
-      batch_id: 1,
-    });
     await store.db
       .insertInto('partners')
-      .values([partner('P2', 'b@example.com', '', 'en'), partner('P1', ' a@example.com ; ops@example.com;', ';cc@example.com; ;'), partner('P3', 'c@example.com', '')])
+      .values([
+        partnerRow('P2', { notice_to: 'b@example.com', locale: 'en' }),
+        partnerRow('P1', { notice_to: ' a@example.com ; ops@example.com;', notice_cc: ';cc@example.com; ;' }),
+        partnerRow('P3'),
+      ])
       .execute();
-    const term = (id: string, termStart: string, termEnd: string, plan = 'ASfP') => ({ partner_id: id, plan, term_start: termStart, term_end: termEnd, batch_id: 1 });
     await store.db
       .insertInto('support_plans')
-      .values([term('P1', '2026-11-01', '2027-10-31', 'PSfP'), term('P2', '2025-04-01', '2026-03-31'), term('P1', '2025-11-01', '2026-10-31')])
+      .values([supportPlanRow('P1', '2026-11-01', '2027-10-31', 'PSfP'), supportPlanRow('P2', '2025-04-01', '2026-03-31'), supportPlanRow('P1', '2025-11-01', '2026-10-31')])
       .execute();
   });
 
