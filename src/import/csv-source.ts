@@ -193,8 +193,8 @@ export function* readChunks(file: string, size = CHUNK_BYTES): Generator<Buffer>
  * Line breaks in `bytes`, CRLF, CR and LF counting one each, as an editor shows them; `afterCr`
  * when the bytes before them ended in a CR, so that an LF opening these completes that CRLF.
  * CR and LF are single bytes in UTF-8 and Shift_JIS alike, never part of another character, so
- * the file's own bytes are counted (text is counted through its UTF-8 bytes): turning every chunk
- * into a string first would cost more than a tenth of parsing it.
+ * the file's own bytes are counted (text is counted through its UTF-8 bytes) rather than every
+ * chunk being turned into a string first.
  */
 function lineBreaksIn(bytes: Buffer | string, afterCr = false): number {
   const b = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;

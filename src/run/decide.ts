@@ -31,10 +31,10 @@ export interface Recording {
 }
 
 /**
- * Partners whose decisions and notices are recorded in one transaction. Each commit rewrites whole
- * pages (several per partner), so one per partner cost a sixth of a large run. A partner's
- * decisions and its notice still land together or not at all; a crash before the commit leaves
- * that batch undecided, and nothing of it has been sent (sending starts after the last commit).
+ * Partners whose decisions and notices are recorded in one transaction, because each commit
+ * rewrites whole pages (several per partner). A partner's decisions and its notice still land
+ * together or not at all; a crash before the commit leaves that batch undecided, and nothing of
+ * it has been sent (sending starts after the last commit).
  */
 const PARTNERS_PER_COMMIT = 100;
 /** Deciding reads SQLite synchronously and would never let a signal handler run: it steps aside this often. */

@@ -108,11 +108,10 @@ export interface RecordGrouping {
 
 /**
  * Records sends as they finish, a few to a transaction: a batch is written once `size` sends wait
- * for it, or `waitMs` after the first of them finished, whichever comes first. Each commit rewrites
- * whole pages of the notices table, so one commit per notice cost a tenth of the SMTP delivery rate;
- * the wait is what a crash could add to the sends that went out unrecorded (and would go again with
- * the next run), a few milliseconds. This runs once per notice sent, so the statements are plain
- * SQL (prepared once on SQLite): the query builder would cost a fifth of the delivery rate.
+ * for it, or `waitMs` after the first of them finished, whichever comes first, because each commit
+ * rewrites whole pages of the notices table. The wait is what a crash could add to the sends that
+ * went out unrecorded (and would go again with the next run). This runs once per notice sent, so the
+ * statements are plain SQL (prepared once on SQLite) rather than built by the query builder.
  */
 export function sentRecorder(store: Pick<Store, 'db' | 'sqlite'>, toldOn: IsoDate, grouping: RecordGrouping): (sent: SentNotice) => Promise<void> {
   const writeBatch = store.sqlite ? sqliteBatchWriter(store.sqlite, toldOn) : postgresBatchWriter(store.db, toldOn);
