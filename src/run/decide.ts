@@ -4,6 +4,7 @@ import { newMessageId } from '../mail/mailer.js';
 import { type OpsSummaryInput, renderPartnerNotice, type Templates } from '../mail/render.js';
 import type { Policy } from '../policy/policy.js';
 import { type DueResult, findDueCycles } from '../rules/due.js';
+import { checkText } from '../rules/check-text.js';
 import { evaluate } from '../rules/evaluate.js';
 import { listRecordedCycles, recordDecision } from '../store/cycles.js';
 import { EvidenceReader } from '../store/evidence.js';
@@ -182,12 +183,7 @@ function toJsonDecision(decision: Decision): RunJson['decisions'][number] {
     trigger: decision.trigger,
     cycle: decision.cycle,
     outcome: decision.outcome,
-    checks: decision.checks.map((check) => ({
-      id: check.id,
-      result: check.result,
-      observed: check.observed,
-      required: check.required,
-    })),
+    checks: decision.checks.map((check) => ({ id: check.id, result: check.result, ...checkText(check) })),
     ...(decision.reapplyEligibleOn ? { reapplyEligibleOn: decision.reapplyEligibleOn } : {}),
     ...(decision.deadline ? { deadline: decision.deadline } : {}),
   };

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, DecisionRow } from '../db/schema.js';
-import type { Check, CycleRef, Decision, Outcome, PriorState, RecordedCycle, Trigger } from '../domain/types.js';
+import type { CheckRecord, CycleRef, Decision, Outcome, PriorState, RecordedCycle, Trigger } from '../domain/types.js';
+import { checkRecord, checkText } from '../rules/check-text.js';
+import { carriedChecks } from './check-records.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -35,7 +37,7 @@ export async function loadPriorState(db: Db, cycle: CycleRef): Promise<PriorStat
       .limit(1)
       .executeTakeFirst();
     if (firstAwaiting) {
-      const checks = (JSON.parse(firstAwaiting.checks) as Check[]).filter((c) => c.id !== 'support_plan_renewal');
+      const checks = carriedChecks(JSON.parse(firstAwaiting.checks) as CheckRecord[]);
       prior.awaiting = { decidedOn: firstAwaiting.decided_on, deadline: row.deadline, toldOn: row.told_on, checks };
     }
   }
@@ -99,7 +101,7 @@ export async function recordDecision(
       policy_version: decision.policyVersion,
       reapply_eligible_on: decision.reapplyEligibleOn ?? null,
       deadline: decision.deadline ?? null,
-      checks: JSON.stringify(decision.checks),
+      checks: JSON.stringify(decision.checks.map(checkRecord)),
       fingerprint,
       recorded_at: recordedAt,
     })
@@ -143,7 +145,7 @@ function fingerprintOf(decision: Decision): string {
     deadline: decision.deadline ?? null,
     reapplyEligibleOn: decision.reapplyEligibleOn ?? null,
     policyVersion: decision.policyVersion,
-    checks: decision.checks.map((c) => [c.id, c.result, c.observed, c.required]),
+    checks: decision.checks.map((c) => ({ c, text: checkText(c) })).map(({ c, text }) => [c.id, c.result, text.observed, text.required]),
   };
   return createHash('sha256').update(JSON.stringify(material)).digest('hex');
 }
