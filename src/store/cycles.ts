@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database, DecisionRow } from '../db/schema.js';
 import type { CheckRecord, CycleRef, Decision, Outcome, PriorState, RecordedCycle, Trigger } from '../domain/types.js';
 import { checkRecord, checkText } from '../rules/check-text.js';
+import { isToldToPartner } from '../rules/told.js';
 import { carriedChecks } from './check-records.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -108,7 +109,6 @@ export async function recordDecision(
     .returning('id')
     .executeTakeFirstOrThrow();
   const decisionId = Number(inserted.id);
-  const firstAwaiting = decision.outcome === 'awaiting_support_renewal' && !row.deadline;
   await trx
     .updateTable('cycles')
     .set({
@@ -121,7 +121,7 @@ export async function recordDecision(
     })
     .where('id', '=', row.id)
     .execute();
-  return { decision, decisionId, notify: decision.final || firstAwaiting };
+  return { decision, decisionId, notify: isToldToPartner(decision, { askedToRenewBefore: Boolean(row.deadline) }) };
 }
 
 export async function decisionsOfPartner(db: Db, partnerId: string): Promise<DecisionRow[]> {
