@@ -1,7 +1,8 @@
 import type { Store } from '../db/database.js';
-import type { Check, Decision, IsoDate, Partner, SupportTerm } from '../domain/types.js';
+import type { CheckRecord, DecisionRecord, IsoDate, Partner, SupportTerm } from '../domain/types.js';
 import { UsageError } from '../errors.js';
 import type { Policy } from '../policy/policy.js';
+import { decisionRecord } from '../rules/check-text.js';
 import { evaluate } from '../rules/evaluate.js';
 import { findDue } from '../run/decide.js';
 import { EvidenceReader } from '../store/evidence.js';
@@ -24,11 +25,11 @@ export interface Explanation {
     reapplyEligibleOn: string | null;
     deadline: string | null;
     toldOn: string | null;
-    decisions: Array<{ id: number; runId: number; decidedOn: string; outcome: string; policyVersion: string; recordedAt: string; checks: Check[] }>;
+    decisions: Array<{ id: number; runId: number; decidedOn: string; outcome: string; policyVersion: string; recordedAt: string; checks: CheckRecord[] }>;
   }>;
   notices: Array<{ messageId: string; kinds: string[]; status: string; attempts: number; to: string[]; cc: string[]; createdAt: string; sentAt: string | null; lastError: string | null; decisionIds: number[] }>;
   /** What a run on the as-of date would decide now, recorded nowhere. */
-  dueNow: Decision[];
+  dueNow: DecisionRecord[];
   missingSupportPlan: boolean;
   blockedUntil: IsoDate | null;
 }
@@ -46,10 +47,10 @@ export async function buildExplanation(store: Store, policy: Policy, partnerId: 
   ]);
 
   const reader = new EvidenceReader(db, policy, asOf);
-  const dueNow: Decision[] = [];
+  const dueNow: DecisionRecord[] = [];
   for (const group of groups) {
     for (const cycle of group.cycles) {
-      dueNow.push(evaluate(cycle, group.partner, await reader.read(cycle, group.supportTerms), policy, asOf));
+      dueNow.push(decisionRecord(evaluate(cycle, group.partner, await reader.read(cycle, group.supportTerms), policy, asOf)));
     }
   }
 
@@ -77,7 +78,7 @@ export async function buildExplanation(store: Store, policy: Policy, partnerId: 
           outcome: d.outcome,
           policyVersion: d.policy_version,
           recordedAt: d.recorded_at,
-          checks: JSON.parse(d.checks) as Check[],
+          checks: JSON.parse(d.checks) as CheckRecord[],
         })),
     })),
     notices: noticeRows.map((n) => ({
@@ -137,7 +138,7 @@ export function formatExplanation(e: Explanation): string {
   return `${out.join('\n')}\n`;
 }
 
-function formatCheck(check: Check, indent: string): string[] {
+function formatCheck(check: CheckRecord, indent: string): string[] {
   const lines = [`${indent}${MARK[check.result]} ${check.id}: ${check.result}, observed ${check.observed}, required ${check.required}`];
   if (check.missing) lines.push(`${indent}    missing: ${check.missing.detail}`);
   for (const [key, value] of Object.entries(check.evidence)) lines.push(...formatEvidence(key, value, `${indent}    `));

@@ -1,4 +1,4 @@
-import type { Check } from '../domain/types.js';
+import type { CheckRecord } from '../domain/types.js';
 
 /** What `report` shows, whatever its format: built by report.ts, drawn by html.ts and the CSV. */
 export interface ReportRow {
@@ -12,9 +12,9 @@ export interface ReportRow {
   policyVersion: string | null;
   reapplyEligibleOn: string | null;
   deadline: string | null;
-  checks: Array<Pick<Check, 'id' | 'result' | 'observed' | 'required'>>;
+  checks: Array<Pick<CheckRecord, 'id' | 'result' | 'observed' | 'required'>>;
   ttmRevenueUsd: string | null;
-  ttmResult: Check['result'] | null;
+  ttmResult: CheckRecord['result'] | null;
   missing: string[];
   noticeStatus: string | null;
 }

@@ -1,5 +1,5 @@
 import type { Store } from '../db/database.js';
-import type { Check } from '../domain/types.js';
+import type { CheckRecord } from '../domain/types.js';
 import type { Report, ReportNotice } from './model.js';
 import type { Policy } from '../policy/policy.js';
 import { listCycleReportRows, listReportNoticeLinks } from '../store/report-rows.js';
@@ -39,7 +39,7 @@ export async function buildReport(store: Store, policy: Policy, cycle?: string):
     minimumTtmUsd: policy.revenue.minimumTtmUsd,
     notices: [...notices.values()],
     rows: rows.map((row) => {
-      const checks = row.checks ? (JSON.parse(row.checks) as Check[]) : [];
+      const checks = row.checks ? (JSON.parse(row.checks) as CheckRecord[]) : [];
       return {
         partnerId: row.partner_id,
         partnerName: row.partner_name,
@@ -62,7 +62,7 @@ export async function buildReport(store: Store, policy: Policy, cycle?: string):
 }
 
 /** The TTM revenue when the check could establish it; an unknown check has no figure to show. */
-function knownTtm(checks: Check[]): string | null {
+function knownTtm(checks: CheckRecord[]): string | null {
   const check = checks.find((c) => c.id === 'ttm_revenue');
   return check && check.result !== 'unknown' ? check.observed : null;
 }

@@ -4,7 +4,9 @@ import { newMessageId } from '../mail/mailer.js';
 import { type OpsSummaryInput, renderPartnerNotice, type Templates } from '../mail/render.js';
 import type { Policy } from '../policy/policy.js';
 import { type DueResult, findDueCycles } from '../rules/due.js';
+import { checkText } from '../rules/check-text.js';
 import { evaluate } from '../rules/evaluate.js';
+import { isToldToPartner } from '../rules/told.js';
 import { listRecordedCycles, recordDecision } from '../store/cycles.js';
 import { EvidenceReader } from '../store/evidence.js';
 import { insertNotice } from '../store/notices.js';
@@ -102,7 +104,7 @@ async function decideGroup(group: DueGroup, reader: EvidenceReader, policy: Poli
 
 function addDryRunNotice({ json, templates, options }: DecideContext, group: DueGroup, decided: Decided[]): void {
   const toTell = decided
-    .filter(({ decision, firstAwaiting }) => decision.final || (decision.outcome === 'awaiting_support_renewal' && firstAwaiting))
+    .filter(({ decision, firstAwaiting }) => isToldToPartner(decision, { askedToRenewBefore: !firstAwaiting }))
     .map(({ decision }) => decision);
   const rendered = renderPartnerNotice({ partner: group.partner, decisions: toTell, asOf: options.asOf }, templates);
   if (rendered) json.notices.push({ partnerId: group.partner.partnerId, to: group.partner.noticeTo, kinds: rendered.kinds, status: 'dry_run' });

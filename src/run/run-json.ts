@@ -1,4 +1,5 @@
 import type { Decision, IsoDate, Outcome } from '../domain/types.js';
+import { checkText } from '../rules/check-text.js';
 
 /** What `run --json` prints (SPEC): every decision with its checks, every notice and its fate. */
 export interface RunJson {
@@ -31,12 +32,7 @@ export function toJsonDecision(decision: Decision): RunJson['decisions'][number]
     trigger: decision.trigger,
     cycle: decision.cycle,
     outcome: decision.outcome,
-    checks: decision.checks.map((check) => ({
-      id: check.id,
-      result: check.result,
-      observed: check.observed,
-      required: check.required,
-    })),
+    checks: decision.checks.map((check) => ({ id: check.id, result: check.result, ...checkText(check) })),
     ...(decision.reapplyEligibleOn ? { reapplyEligibleOn: decision.reapplyEligibleOn } : {}),
     ...(decision.deadline ? { deadline: decision.deadline } : {}),
   };
