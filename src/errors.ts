@@ -28,6 +28,18 @@ export class ImportRejected extends UsageError {
   }
 }
 
+/** A row the database refused while loading it, at a file line; the importer rejects its file with it. */
+export class RowRefused extends Error {
+  override name = 'RowRefused';
+  constructor(
+    readonly line: number,
+    readonly column: string,
+    readonly reason: string,
+  ) {
+    super(`line ${line}${column ? `, column ${column}` : ''}: ${reason}`);
+  }
+}
+
 /** Another run holds the lock: exit 3. */
 export class LockHeldError extends Error {
   override name = 'LockHeldError';

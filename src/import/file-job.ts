@@ -31,7 +31,7 @@ export async function startJob(tx: ImportTx, spec: KindSpec, summary: ImportSumm
       if (lines.length === 0) return;
       hooks.observe?.(values, lines.length, width);
       await hooks.beforeWrite?.();
-      await tx.insertRows(spec.target, values);
+      await tx.insertRows(spec.target, values, lines);
       written += lines.length;
       await hooks.afterWrite?.(values, lines);
     },

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../db/database.js';
-import { ImportRejected, UsageError } from '../errors.js';
+import { ImportRejected, RowRefused, UsageError } from '../errors.js';
 import { type EncodingChoice, sha256OfFile } from './csv-source.js';
 import { ImportSession } from './invoices.js';
 import { type FileJob, startJob } from './file-job.js';
@@ -146,9 +146,12 @@ async function importRows(tx: ImportTx, kind: ImportKind, file: string, options:
       await job!.consume(event.values, event.lines, event.rowsRead);
       progress?.update(summary.rowsRead, event.bytesRead);
     }
+    if (problems.total > 0) throw problems.rejection();
+    return await job!.finish(Date.now() - started);
+  } catch (error) {
+    if (!(error instanceof RowRefused)) throw error;
+    throw new ImportRejected(name, [{ file: name, line: error.line, column: error.column, value: '', message: `the database refused it: ${error.reason}` }], 1);
   } finally {
     progress?.done();
   }
-  if (problems.total > 0) throw problems.rejection();
-  return job!.finish(Date.now() - started);
 }

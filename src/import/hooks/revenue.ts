@@ -35,14 +35,15 @@ async function writeTotals(tx: ImportTx, file: string, values: unknown[]): Promi
   }
   try {
     await addRevenueTotals(tx, values);
+    const inexact = await findInexactTotal(tx);
+    if (inexact) throw totalTooLarge(file, inexact.partnerId, inexact.month, inexact.currency);
+    // PostgreSQL adds the sums once a statement follows them, so this one may be what overflows.
+    await deleteEmptyTotals(tx);
   } catch (error) {
     // PostgreSQL refuses a bigint that overflows: numeric_value_out_of_range.
     if ((error as { code?: string }).code === '22003') throw totalTooLarge(file, 'one of the partners', 'a month', 'one currency');
     throw error;
   }
-  const inexact = await findInexactTotal(tx);
-  if (inexact) throw totalTooLarge(file, inexact.partnerId, inexact.month, inexact.currency);
-  await deleteEmptyTotals(tx);
 }
 
 const INT64_MAX = 2n ** 63n - 1n;
