@@ -15,7 +15,8 @@ import { inTurn } from './rounds.js';
  * - import: revenue lines/s of the import next to csv-parse merely parsing the same file, peak memory;
  * - run: a whole run over the data set, split into deciding, rendering, sending and the database;
  * - smtp: notices/s to a loopback SMTP server next to a bare nodemailer pool sending the same messages;
- * - pg: the import into PostgreSQL next to SQLite (with --pg URL, or TEST_DATABASE_URL).
+ * - pg: the canonical import into PostgreSQL next to SQLite (with --pg URL, or TEST_DATABASE_URL);
+ *   with it, `run` also measures the run, report and explain on PostgreSQL next to SQLite.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -81,7 +82,6 @@ const revenueFile = (format: string) => path.join(dir, format === 'canonical' ? 
 const partnersFile = path.join(dir, 'partners.csv');
 process.stdout.write(`csp-reeval benchmarks — Node ${process.version}, ${fmt(partners)} partners, ${fmt(lines)} revenue lines per file\n`);
 
-let sqliteCanonicalRate = 0;
 if (only.has('import')) {
   const rows: string[][] = [];
   for (const format of formats) {
@@ -100,7 +100,6 @@ if (only.has('import')) {
     }
     const ratios = rounds.map((r) => rate(r.imported) / rate(r.parsed));
     const importRate = median(rounds.map((r) => rate(r.imported)));
-    if (format === 'canonical') sqliteCanonicalRate = importRate;
     rows.push([
       `${format} (${fmt(statSync(file).size / 2 ** 20)} MiB)`,
       fmt(rounds[0]!.parsed.rows),
@@ -118,79 +117,131 @@ if (only.has('import')) {
   );
 }
 
-if (only.has('run')) {
-  const database = freshSqlite('run.sqlite');
-  const imported = runTask('import-set', database, dir);
-  const result = runTask('run', database, values['as-of']!, path.join(dir, 'outbox'));
-  const counts = result.counts as Record<string, number>;
-  const [decide, render, send] = [result.decideMs, result.renderMs, result.sendMs] as number[];
-  // Delivery is timed as a whole (sends overlap); everything else is reading and recording.
-  const sql = result.millis - decide! - render! - send!;
-  const share = (ms: number) => `${fmt(ms)} ms (${((ms / result.millis) * 100).toFixed(0)}%)`;
-  table(
-    `Run as of ${values['as-of']} over ${fmt(result.revenueLines as number)} revenue lines (importing the data set took ${(imported.millis / 1000).toFixed(1)} s, in a process of its own)`,
-    ['due partners', 'cycles decided', 'notices', 'wall', 'database (reading, recording)', 'deciding', 'rendering', 'delivery (.eml)', 'peak MiB'],
-    [
-      [
-        fmt(result.duePartners as number),
-        fmt(result.rows),
-        fmt(result.notices as number),
-        `${(result.millis / 1000).toFixed(2)} s`,
-        share(sql),
-        share(decide!),
-        share(render!),
-        share(send!),
-        String(result.maxRssMiB),
-      ],
-    ],
-  );
-  process.stdout.write(`outcomes: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+/** Fresh PostgreSQL databases on the --pg server, one per measured task; all dropped at the end. */
+const pgAdmin = values.pg ? new pg.Client({ connectionString: values.pg }) : null;
+await pgAdmin?.connect();
+const pgDatabases: string[] = [];
+async function freshPostgres(): Promise<string> {
+  const name = `reeval_bench_${process.pid}_${pgDatabases.length}`;
+  await pgAdmin!.query(`CREATE DATABASE ${name}`);
+  pgDatabases.push(name);
+  const url = new URL(values.pg!);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+async function dropPostgres(): Promise<void> {
+  for (const name of pgDatabases.splice(0)) await pgAdmin!.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }
 
-if (only.has('smtp')) {
-  const sink = spawn(process.execPath, [path.join(here, 'smtp-sink.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  try {
-    const port = await new Promise<number>((resolve) => sink.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
-    const result = runTask('smtp', `smtp://bench:secret@127.0.0.1:${port}`, values.messages!, freshSqlite('smtp.sqlite'));
-    const rounds = result.rounds as Array<{ ours: { millis: number }; bare: { millis: number } }>;
-    // Each round pairs the two under the same conditions; the median of their ratios is the figure.
-    const ratios = rounds.map((r) => r.bare.millis / r.ours.millis);
+const engines = values.pg ? (['SQLite', 'PostgreSQL'] as const) : (['SQLite'] as const);
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+try {
+  if (only.has('run')) {
+    // Each engine gets the whole data set, the measured run, then the year's other runs (unmeasured)
+    // so that the report has a year of decisions; report and explain are then measured in rounds
+    // alternating the engines. Every PostgreSQL figure stands next to its SQLite twin of this bench.
+    const databases: string[] = [];
+    const runs: Array<{ imported: TaskResult; run: TaskResult }> = [];
+    for (const engine of engines) {
+      const database = engine === 'SQLite' ? freshSqlite('run.sqlite') : await freshPostgres();
+      databases.push(database);
+      const imported = runTask('import-set', database, dir);
+      const run = runTask('run', database, values['as-of']!, path.join(dir, `outbox-${engine}`));
+      const nextMonth = new Date(`${values['as-of']!.slice(0, 7)}-15T00:00:00Z`);
+      nextMonth.setUTCMonth(nextMonth.getUTCMonth() + 1);
+      runTask('year', database, nextMonth.toISOString().slice(0, 7), '11', path.join(dir, `outbox-${engine}`));
+      runs.push({ imported, run });
+    }
+    const partner = String(runs[0]!.run.firstPartner);
+    const reads: Array<{ report: TaskResult[]; explain: TaskResult[] }> = engines.map(() => ({ report: [], explain: [] }));
+    for (let round = 0; round < Number(values.rounds); round++) {
+      const order = round % 2 === 0 ? engines.map((_, i) => i) : engines.map((_, i) => engines.length - 1 - i);
+      for (const i of order) {
+        reads[i]!.report.push(runTask('report', databases[i]!));
+        reads[i]!.explain.push(runTask('explain', databases[i]!, partner, values['as-of']!));
+      }
+    }
     table(
-      `Notices over SMTP to a loopback server (5 pooled connections; both warmed up, then ${rounds.length} rounds in alternating order)`,
-      ['messages per round', 'csp-reeval, msgs/s (median)', 'bare nodemailer pool, msgs/s (median)', 'csp-reeval / bare (median of rounds)', 'each round'],
-      [
-        [
-          fmt(result.rows),
-          fmt(median(rounds.map((r) => (result.rows / r.ours.millis) * 1000))),
-          fmt(median(rounds.map((r) => (result.rows / r.bare.millis) * 1000))),
-          median(ratios).toFixed(2),
-          ratios.map((r) => r.toFixed(2)).join(', '),
-        ],
-      ],
+      `Run as of ${values['as-of']} over ${fmt(runs[0]!.run.revenueLines as number)} revenue lines, then report and explain (${values.rounds} rounds alternating the engines; medians)`,
+      ['engine', 'data set import', 'due partners', 'cycles decided', 'run wall', 'database / deciding / rendering / delivery', 'run peak MiB', 'report --format html (decisions)', 'explain one partner'],
+      runs.map(({ imported, run }, i) => {
+        const [decide, render, send] = [run.decideMs, run.renderMs, run.sendMs] as number[];
+        const sql = run.millis - decide! - render! - send!;
+        const pct = (ms: number) => `${((ms / run.millis) * 100).toFixed(0)}%`;
+        return [
+          engines[i]!,
+          seconds(imported.millis),
+          fmt(run.duePartners as number),
+          fmt(run.rows),
+          seconds(run.millis),
+          [sql, decide!, render!, send!].map(pct).join(' / '),
+          String(run.maxRssMiB),
+          `${seconds(median(reads[i]!.report.map((r) => r.millis)))} (${fmt(reads[i]!.report[0]!.rows)})`,
+          seconds(median(reads[i]!.explain.map((r) => r.millis))),
+        ];
+      }),
     );
-  } finally {
-    sink.kill();
+    if (runs.length === 2) {
+      const pgOverSqlite = (pick: (i: number) => number) => (pick(1) / pick(0)).toFixed(2);
+      process.stdout.write(
+        `PostgreSQL / SQLite: run ${pgOverSqlite((i) => runs[i]!.run.millis)}, report ${pgOverSqlite((i) => median(reads[i]!.report.map((r) => r.millis)))}, explain ${pgOverSqlite((i) => median(reads[i]!.explain.map((r) => r.millis)))}\n`,
+      );
+    }
+    for (const [i, { run }] of runs.entries()) {
+      process.stdout.write(`${engines[i]} outcomes: ${Object.entries(run.counts as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+    }
+    await dropPostgres();
   }
-}
 
-if (only.has('pg') && values.pg) {
-  const admin = new pg.Client({ connectionString: values.pg });
-  await admin.connect();
-  const name = `reeval_bench_${process.pid}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  try {
-    const url = new URL(values.pg);
-    url.pathname = `/${name}`;
-    const pgResult = runTask('import', url.toString(), revenueFile('canonical'), 'canonical', partnersFile);
-    const sqlite = sqliteCanonicalRate || rate(runTask('import', freshSqlite('import-canonical.sqlite'), revenueFile('canonical'), 'canonical', partnersFile));
-    table('Canonical revenue import, PostgreSQL next to SQLite', ['engine', 'rows/s', 'peak MiB'], [
-      ['SQLite', fmt(sqlite), '-'],
-      ['PostgreSQL (5,000 rows per INSERT, one array per column)', fmt(rate(pgResult)), String(pgResult.maxRssMiB)],
-    ]);
-  } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+  if (only.has('smtp')) {
+    const sink = spawn(process.execPath, [path.join(here, 'smtp-sink.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const port = await new Promise<number>((resolve) => sink.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
+      const result = runTask('smtp', `smtp://bench:secret@127.0.0.1:${port}`, values.messages!, freshSqlite('smtp.sqlite'));
+      const rounds = result.rounds as Array<{ ours: { millis: number }; bare: { millis: number } }>;
+      // Each round pairs the two under the same conditions; the median of their ratios is the figure.
+      const ratios = rounds.map((r) => r.bare.millis / r.ours.millis);
+      table(
+        `Notices over SMTP to a loopback server (5 pooled connections; both warmed up, then ${rounds.length} rounds in alternating order)`,
+        ['messages per round', 'csp-reeval, msgs/s (median)', 'bare nodemailer pool, msgs/s (median)', 'csp-reeval / bare (median of rounds)', 'each round'],
+        [
+          [
+            fmt(result.rows),
+            fmt(median(rounds.map((r) => (result.rows / r.ours.millis) * 1000))),
+            fmt(median(rounds.map((r) => (result.rows / r.bare.millis) * 1000))),
+            median(ratios).toFixed(2),
+            ratios.map((r) => r.toFixed(2)).join(', '),
+          ],
+        ],
+      );
+    } finally {
+      sink.kill();
+    }
   }
-} else if (only.has('pg')) {
-  process.stdout.write('\n(PostgreSQL import skipped: pass --pg postgres://… or set TEST_DATABASE_URL)\n');
+
+  if (only.has('pg') && values.pg) {
+    // The same canonical file into PostgreSQL and into SQLite, rounds alternating which goes first.
+    const file = revenueFile('canonical');
+    const rounds: Array<{ sqlite: TaskResult; postgres: TaskResult }> = [];
+    for (let round = 0; round < Number(values.rounds); round++) {
+      const database = await freshPostgres();
+      const [sqlite, postgres] = await inTurn(
+        round,
+        () => runTask('import', freshSqlite('import-canonical.sqlite'), file, 'canonical', partnersFile),
+        () => runTask('import', database, file, 'canonical', partnersFile),
+      );
+      await dropPostgres();
+      rounds.push({ sqlite, postgres });
+    }
+    const ratios = rounds.map((r) => rate(r.postgres) / rate(r.sqlite));
+    table(`Canonical revenue import of ${fmt(rounds[0]!.sqlite.rows)} lines, PostgreSQL next to SQLite (${values.rounds} rounds in alternating order; medians)`, ['engine', 'rows/s', 'PostgreSQL / SQLite', 'each round', 'peak MiB (highest)'], [
+      ['SQLite', fmt(median(rounds.map((r) => rate(r.sqlite)))), '', '', String(Math.max(...rounds.map((r) => r.sqlite.maxRssMiB)))],
+      ['PostgreSQL (COPY into a staging table, one upsert)', fmt(median(rounds.map((r) => rate(r.postgres)))), median(ratios).toFixed(2), ratios.map((r) => r.toFixed(2)).join(', '), String(Math.max(...rounds.map((r) => r.postgres.maxRssMiB)))],
+    ]);
+  } else if (only.has('pg')) {
+    process.stdout.write('\n(PostgreSQL skipped: pass --pg postgres://… or set TEST_DATABASE_URL)\n');
+  }
+} finally {
+  await dropPostgres();
+  await pgAdmin?.end();
 }

@@ -13,6 +13,8 @@ import { loadTemplates, renderPartnerNotice } from '../src/mail/render.js';
 import { parseDecimal, writtenDecimal } from '../src/money/decimal.js';
 import { loadPolicy } from '../src/policy/policy.js';
 import { runReevaluation, type RunProfile } from '../src/run/run.js';
+import { buildExplanation, formatExplanation } from '../src/report/explain.js';
+import { buildReport, formatReport } from '../src/report/report.js';
 import { insertNotice } from '../src/store/notices.js';
 import { inTurn } from './rounds.js';
 
@@ -41,7 +43,7 @@ if (task === 'parse') {
   report({ rows, millis: performance.now() - started });
 } else if (task === 'import') {
   const [database, file, format, partners] = args as [string, string, string, string | undefined];
-  const store = await openStore(database.startsWith('postgres') ? { kind: 'postgres', url: database } : { kind: 'sqlite', file: database });
+  const store = await openStore(storeOf(database));
   // Partner Center lines are matched to partners through their tenant and location ids.
   if (partners) await importFile(store, 'partners', partners, { now: () => new Date(), progress: null });
   const started = performance.now();
@@ -53,7 +55,7 @@ if (task === 'parse') {
   // The generated data set, canonical revenue only (the folder also holds the same lines as a
   // Partner Center export), in a process of its own so that the run's memory is the run's.
   const [database, dataDir] = args as [string, string];
-  const store = await openStore({ kind: 'sqlite', file: database });
+  const store = await openStore(storeOf(database));
   const started = performance.now();
   let rows = 0;
   for (const [kind, name] of [
@@ -72,16 +74,9 @@ if (task === 'parse') {
   // A run over an imported data set, notices written as .eml files.
   const [database, asOf, outbox] = args as [string, string, string];
   rmSync(outbox, { recursive: true, force: true });
-  const config = readConfig({ DATABASE_URL: database, OUTBOX_DIR: outbox });
-  const store = await openStore(config.database);
+  const deps = await runDeps(database, outbox);
+  const store = deps.store;
   const profile: RunProfile = { decideMs: 0, renderMs: 0, sendMs: 0 };
-  const deps = {
-    store,
-    policy: loadPolicy(path.join(PROJECT_ROOT, 'data', 'policy.json')),
-    config,
-    templates: loadTemplates(path.join(PROJECT_ROOT, 'templates')),
-    mailer: createMailer({ smtpUrl: null, outboxDir: outbox }),
-  };
   const started = performance.now();
   const result = await runReevaluation(deps, { asOf, dryRun: false, origin: 'manual', now: () => new Date(`${asOf}T06:00:00Z`), log: silentLogger, profile });
   const millis = performance.now() - started;
@@ -92,10 +87,47 @@ if (task === 'parse') {
     millis,
     revenueLines,
     duePartners: new Set(result.json.decisions.map((d) => d.partnerId)).size,
+    firstPartner: result.json.decisions[0]?.partnerId,
     counts: result.counts,
     notices: readdirSync(outbox).length,
     ...profile,
   });
+} else if (task === 'year') {
+  // The runs of the months after the measured one, unmeasured: they make a year of decisions for the report.
+  const [database, firstMonth, months, outbox] = args as [string, string, string, string];
+  const deps = await runDeps(database, outbox);
+  let rows = 0;
+  const started = performance.now();
+  for (let i = 0; i < Number(months); i++) {
+    const month = new Date(`${firstMonth}-15T06:00:00Z`);
+    month.setUTCMonth(month.getUTCMonth() + i);
+    const asOf = month.toISOString().slice(0, 10);
+    const result = await runReevaluation(deps, { asOf, dryRun: false, origin: 'manual', now: () => month, log: silentLogger });
+    rows += result.json.decisions.length;
+  }
+  await deps.store.close();
+  report({ rows, millis: performance.now() - started });
+} else if (task === 'report') {
+  // `report --format html` over every decision on file.
+  const [database] = args as [string];
+  const store = await openStore(storeOf(database), { access: 'read' });
+  const policy = loadPolicy(path.join(PROJECT_ROOT, 'data', 'policy.json'));
+  const started = performance.now();
+  const built = await buildReport(store, policy);
+  const html = formatReport(built, 'html');
+  const millis = performance.now() - started;
+  await store.close();
+  report({ rows: built.rows.length, millis, bytes: html.length });
+} else if (task === 'explain') {
+  // `explain` for one partner, with every revenue line on file.
+  const [database, partnerId, asOf] = args as [string, string, string];
+  const store = await openStore(storeOf(database), { access: 'read' });
+  const policy = loadPolicy(path.join(PROJECT_ROOT, 'data', 'policy.json'));
+  const started = performance.now();
+  const text = formatExplanation(await buildExplanation(store, policy, partnerId, asOf));
+  const millis = performance.now() - started;
+  await store.close();
+  report({ rows: 1, millis, bytes: text.length });
 } else if (task === 'smtp') {
   // The same messages through csp-reeval's delivery (from the notices table, recorded as sent one by
   // one) and through a bare nodemailer pool, to the same loopback server.
@@ -150,6 +182,22 @@ if (task === 'parse') {
 } else {
   process.stderr.write(`unknown task '${task}'\n`);
   process.exit(2);
+}
+
+function storeOf(database: string) {
+  return database.startsWith('postgres') ? { kind: 'postgres' as const, url: database } : { kind: 'sqlite' as const, file: database };
+}
+
+/** What a run needs, notices written as .eml files to `outbox`. */
+async function runDeps(database: string, outbox: string) {
+  const config = readConfig({ DATABASE_URL: database, OUTBOX_DIR: outbox });
+  return {
+    store: await openStore(config.database),
+    policy: loadPolicy(path.join(PROJECT_ROOT, 'data', 'policy.json')),
+    config,
+    templates: loadTemplates(path.join(PROJECT_ROOT, 'templates')),
+    mailer: createMailer({ smtpUrl: null, outboxDir: outbox }),
+  };
 }
 
 /** The same messages through a bare nodemailer pool, all queued at once; resolves to the milliseconds taken. */

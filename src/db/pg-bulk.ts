@@ -100,7 +100,10 @@ class PostgresTx implements ImportTx {
     } catch (error) {
       await this.abandonCopy();
       this.staged.clear();
-      await this.query(`ROLLBACK TO SAVEPOINT ${name}`);
+      // On a lost connection the rollback fails too: what is thrown is what went wrong first.
+      await this.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => {
+        throw error;
+      });
       throw error;
     }
   }
@@ -193,7 +196,8 @@ class PostgresTx implements ImportTx {
     } else {
       await this.query('SAVEPOINT import_merge');
       try {
-        await this.query(insertSql(spec, `SELECT ${columns} FROM ${stage} ORDER BY import_row`));
+        // In the staging table's own order, which is the file's: sorting a million rows cost a sixth of the move.
+        await this.query(insertSql(spec, `SELECT ${columns} FROM ${stage}`));
         await this.query('RELEASE SAVEPOINT import_merge');
       } catch (error) {
         // cardinality_violation: a key met twice in one statement.
