@@ -1,0 +1,123 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { withImportTransaction } from '../../src/db/bulk-transaction.js';
+import type { Store } from '../../src/db/database.js';
+import { ImportRejected } from '../../src/errors.js';
+import { importFile, type ImportOptions } from '../../src/import/index.js';
+import { TARGETS } from '../../src/store/import-targets.js';
+import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/engines.js';
+
+const options: ImportOptions = { now: () => new Date('2026-10-15T06:00:00Z'), progress: null };
+const REVENUE_HEADER = 'partner_id,charge_date,amount,currency,transaction_id,tenant_id,invoice_number,product_category';
+
+/** What the bulk load (COPY into a staging table on PostgreSQL) could get wrong, on both engines. */
+describe.each(ENGINES)('bulk load on %s', (engine) => {
+  let temp: TestDatabase;
+  let store: Store;
+  beforeEach(async () => {
+    temp = await createTestDatabase(engine);
+    store = await temp.openStore();
+  });
+  afterEach(async () => temp.cleanup());
+
+  const file = (name: string, content: string) => {
+    const full = path.join(temp.dir, name);
+    writeFileSync(full, content);
+    return full;
+  };
+  const revenue = (name: string, lines: string[]) => importFile(store, 'revenue', file(name, `${REVENUE_HEADER}\n${lines.join('\n')}\n`), options);
+  const text = async (sql: string) => (await temp.query<{ v: string | null }>(sql)).map((row) => row.v);
+  /** revenue_totals next to what the lines add up to, month by month: they must be equal. */
+  const totalsAndLines = async () => ({
+    totals: await text("select partner_id || ' ' || month || ' ' || currency || ' ' || cast(amount_micro as text) || ' ' || cast(lines as text) as v from revenue_totals order by 1"),
+    lines: await text(
+      "select partner_id || ' ' || substr(charge_date, 1, 7) || ' ' || currency || ' ' || cast(sum(amount_micro) as text) || ' ' || cast(count(*) as text) as v from revenue_lines group by partner_id, substr(charge_date, 1, 7), currency order by 1",
+    ),
+  });
+  const state = async () => ({
+    rows: await text("select partner_id || '|' || coalesce(transaction_id, '-') || '|' || cast(amount_micro as text) as v from revenue_lines order by 1"),
+    batches: await text('select cast(count(*) as text) as v from import_batches'),
+    ...(await totalsAndLines()),
+  });
+
+  it('keeps text exactly: quotes, backslashes, \\N and Japanese through the importer', async () => {
+    const awkward = ['say "hi"', 'back\\slash \\N \\t', '株式会社テスト・データ', '\\', '\\N'];
+    const csv = (value: string) => `"${value.replaceAll('"', '""')}"`;
+    const lines = awkward.map((value, i) => `P1,2026-01-0${i + 1},1,USD,T${i},,INV-${i},${csv(value)}`);
+    const summary = await revenue('awkward.csv', lines);
+    expect(summary).toMatchObject({ status: 'imported', inserted: awkward.length });
+    expect(await text('select product_category as v from revenue_lines order by transaction_id')).toEqual(awkward);
+  });
+
+  it('keeps text exactly: tabs, line breaks, backslashes and NULL next to the text \\N, written straight through the bulk transaction', async () => {
+    const awkward = ['tab\there', 'two\nlines', 'crlf\r\nend', 'back\\slash\\', '\\N', '', '株式会社\tテスト'];
+    const width = TARGETS.partners.columns.length;
+    const values = awkward.flatMap((name, i) => [`Q${i}`, name, '2020-04-01', 'ops@example.com', '', 'en', 'direct_bill', '', '', '', 0]);
+    expect(values.length).toBe(awkward.length * width);
+    const lines = ['\\N', null, ''].flatMap((category, i) => ['P1', '2026-01-05', 1, 'USD', `T${i}`, null, null, category, 0]);
+    await withImportTransaction(store, async (tx) => {
+      await tx.insertRows(TARGETS.partners, values);
+      await tx.insertRows(TARGETS.revenueLines, lines);
+    });
+    expect(await text('select partner_name as v from partners order by partner_id')).toEqual(awkward);
+    expect(await text("select coalesce(product_category, 'NULL') as v from revenue_lines order by transaction_id")).toEqual(['\\N', 'NULL', '']);
+  });
+
+  it('an empty optional cell is NULL where it was NULL before, and empty text where it was empty text', async () => {
+    await revenue('nulls.csv', ['P1,2026-01-05,1,USD,,,,', 'P1,2026-01-06,2,USD,T1,,INV-1,Azure']);
+    expect(await text("select coalesce(transaction_id, 'NULL') || '/' || coalesce(invoice_number, 'NULL') || '/' || coalesce(product_category, 'NULL') as v from revenue_lines order by charge_date")).toEqual([
+      'NULL/NULL/NULL',
+      'T1/INV-1/Azure',
+    ]);
+    await importFile(store, 'partners', file('partners.csv', 'partner_id,partner_name,onboarded_on,notice_to,notice_cc\nQ1,Q One,2020-04-01,ops@example.com,\n'), options);
+    // An empty notice_cc is the empty list, written as empty text: not NULL.
+    expect(await text("select coalesce(notice_cc, 'NULL') as v from partners")).toEqual(['']);
+  });
+
+  it('keeps the largest amounts exact, to the micro-unit, and their monthly sum near the 64-bit limit', async () => {
+    const max = '999999999999.999999';
+    const lines = Array.from({ length: 9 }, (_, i) => `P1,2026-01-0${i + 1},${max},USD,T${i},,,`);
+    lines.push(`P1,2026-02-05,-${max},USD,N1,,,`, 'P1,2026-03-05,0.000001,JPY,N2,,,');
+    expect((await revenue('huge.csv', lines)).inserted).toBe(11);
+    expect(await text("select cast(amount_micro as text) as v from revenue_lines where transaction_id like 'N%' order by transaction_id")).toEqual(['-999999999999999999', '1']);
+    const { totals, lines: sums } = await totalsAndLines();
+    expect(totals).toEqual(sums);
+    expect(totals[0]).toBe('P1 2026-01 USD 8999999999999999991 9');
+  });
+
+  it('a transaction id met twice in one file keeps its last line, and the totals count it once', async () => {
+    const summary = await revenue('twice.csv', ['P1,2026-01-05,10,USD,T1,,,', 'P1,2026-01-06,20,USD,T2,,,', 'P1,2026-02-07,30,USD,T1,,,', 'P1,2026-03-08,40,USD,T1,,,']);
+    expect(summary).toMatchObject({ rowsRead: 4, inserted: 2, replaced: 2 });
+    expect(await text("select transaction_id || ' ' || charge_date || ' ' || cast(amount_micro as text) as v from revenue_lines order by transaction_id")).toEqual([
+      'T1 2026-03-08 40000000',
+      'T2 2026-01-06 20000000',
+    ]);
+    const { totals, lines } = await totalsAndLines();
+    expect(totals).toEqual(lines);
+    expect(totals).toEqual(['P1 2026-01 USD 20000000 1', 'P1 2026-03 USD 40000000 1']);
+  });
+
+  it('a later import replaces lines by transaction id, keyless lines add, and the totals stay exact', async () => {
+    await revenue('first.csv', ['P1,2026-01-05,10,USD,T1,,,', 'P1,2026-01-06,20,USD,T2,,,', 'P1,2026-01-07,5,USD,,,,']);
+    const second = await revenue('second.csv', ['P1,2026-02-05,11,USD,T1,,,', 'P2,2026-01-06,21,EUR,T2,,,', 'P1,2026-01-08,6,USD,,,,', 'P1,2026-01-09,7,USD,T3,,,']);
+    expect(second).toMatchObject({ inserted: 2, replaced: 2 });
+    expect((await state()).rows).toEqual(['P1|-|5000000', 'P1|-|6000000', 'P1|T1|11000000', 'P1|T3|7000000', 'P2|T2|21000000']);
+    const { totals, lines } = await totalsAndLines();
+    expect(totals).toEqual(lines);
+  });
+
+  it('a bad line late in a large file rolls everything back, naming its line, and leaves the database as it was', async () => {
+    await revenue('first.csv', ['P1,2026-01-05,10,USD,T1,,,']);
+    const before = await state();
+    const lines = Array.from({ length: 40_000 }, (_, i) => `P${i % 50},2026-0${(i % 9) + 1}-05,${i}.25,USD,X${i},,,Cat ${i}`);
+    lines[39_990] = 'P1,2026-13-05,1,USD,BAD,,,';
+    const error = await revenue('late.csv', lines).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ImportRejected);
+    expect((error as ImportRejected).problems).toMatchObject([{ line: 39_992, column: 'charge_date' }]);
+    expect(await state()).toEqual(before);
+  });
+});
