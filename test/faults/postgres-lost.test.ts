@@ -102,14 +102,17 @@ describe.runIf(ENGINES.includes('postgres'))('a PostgreSQL connection lost under
     await expectNextRunCarriesOn(code === 0 ? 0 : SMTP_LANES);
   }, 90_000);
 
-  it('every connection of an import is terminated: it rolls back, exit 4, "nothing was imported", the database unchanged', async () => {
+  it.each([
+    ['once it holds the lock', "select 1 from run_locks where task like 'import of %'", 500],
+    ['in the middle of its COPY', "select 1 from pg_stat_activity where datname = current_database() and state = 'active' and query like 'COPY import_stage_revenue_lines%'", 0],
+  ])('every connection of an import is terminated %s: it rolls back, exit 4, "nothing was imported", the database unchanged', async (_when, started, waitMs) => {
     await setUp();
     const counts = 'select (select count(*) from revenue_lines) as lines, (select count(*) from import_batches) as batches, (select count(*) from revenue_totals) as totals';
     const before = await f.temp.query(counts);
     const file = writeBulkRevenue(path.join(f.temp.dir, 'revenue-bulk.csv'), 400_000);
     const importing = spawnCli(['import', 'revenue', file], f.env);
-    await until(async () => (await f.temp.query("select 1 from run_locks where task like 'import of %'")).length > 0, 'the import to take the lock');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await until(async () => (await f.temp.query(started)).length > 0, 'the import to start');
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
     await admin!.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
     expect(await importing.exit).toBe(4);
     expectNoCrash(importing.stderr());
