@@ -103,8 +103,9 @@ async function advisoryLock(pool: pg.Pool): Promise<HeldByProcess> {
   const lose = (error: unknown) => {
     if (!freed) lost.abort(error);
   };
+  const ended = () => lose(new Error('the connection holding the lock ended'));
   client.on('error', lose);
-  client.on('end', () => lose(new Error('the connection holding the lock ended')));
+  client.on('end', ended);
   return {
     lost: lost.signal,
     async take() {
@@ -124,6 +125,9 @@ async function advisoryLock(pool: pg.Pool): Promise<HeldByProcess> {
       } catch {
         // Destroying the connection below frees the lock as surely.
       } finally {
+        // A pooled connection outlives the lock: runs of one process (the scheduler's) must not pile up listeners on it.
+        client.off('error', lose);
+        client.off('end', ended);
         // A connection that may still hold the advisory lock must not go back to the pool.
         client.release(!unlocked || lost.signal.aborted);
       }
