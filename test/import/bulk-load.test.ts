@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { withImportTransaction } from '../../src/db/bulk-transaction.js';
 import type { Store } from '../../src/db/database.js';
-import { ImportRejected } from '../../src/errors.js';
+import { ImportRejected, RowRefused } from '../../src/errors.js';
 import { importFile, type ImportOptions } from '../../src/import/index.js';
 import { TARGETS } from '../../src/store/import-targets.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/engines.js';
@@ -119,5 +119,23 @@ describe.each(ENGINES)('bulk load on %s', (engine) => {
     expect(error).toBeInstanceOf(ImportRejected);
     expect((error as ImportRejected).problems).toMatchObject([{ line: 39_992, column: 'charge_date' }]);
     expect(await state()).toEqual(before);
+  });
+});
+
+describe.runIf(ENGINES.includes('postgres'))('bulk load on postgres: a value the server refuses while copying', () => {
+  let temp: TestDatabase;
+  afterEach(async () => temp?.cleanup());
+
+  it('names the file line and column of the refused row, and nothing of the load is kept', async () => {
+    temp = await createTestDatabase('postgres');
+    const store = await temp.openStore();
+    const row = (amount: unknown, id: string) => ['P1', '2026-01-05', amount, 'USD', id, null, null, null, 0];
+    const error = await withImportTransaction(store, (tx) => tx.insertRows(TARGETS.revenueLines, [...row(1, 'T1'), ...row(2, 'T2'), ...row('12x', 'T3')], [2, 5, 9])).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(RowRefused);
+    expect(error).toMatchObject({ line: 9, column: 'amount_micro' });
+    expect(await temp.query('select * from revenue_lines')).toEqual([]);
   });
 });
