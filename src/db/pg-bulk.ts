@@ -34,8 +34,11 @@ export async function withPostgresImport<T>(pool: pg.Pool, action: (tx: ImportTx
   }
 }
 
-/** Rows per COPY: what a refused row's line is looked up in is kept for one COPY at a time. */
-const ROWS_PER_COPY = 262_144;
+/**
+ * Rows per COPY, each moved into its table before the next: a stop asked for (SIGTERM) waits at most
+ * for one such move, and a refused row's line is looked up among this many.
+ */
+const ROWS_PER_COPY = 131_072;
 /** Bytes gathered before they are written to the COPY stream. */
 const WRITE_BYTES = 1 << 18;
 
@@ -75,7 +78,7 @@ class PostgresTx implements ImportTx {
   }
 
   async insertRows(spec: TableSpec, values: readonly unknown[], lines?: readonly number[]): Promise<void> {
-    if (this.copy && (this.copy.spec !== spec || this.copy.rows >= ROWS_PER_COPY)) await this.endCopy();
+    if (this.copy && (this.copy.spec !== spec || this.copy.rows >= ROWS_PER_COPY)) await this.flush();
     const copy = this.copy ?? (await this.startCopy(spec));
     const width = spec.columns.length;
     for (let row = 0, offset = 0; offset < values.length; row++, offset += width) {
