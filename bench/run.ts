@@ -236,7 +236,7 @@ try {
     const ratios = rounds.map((r) => rate(r.postgres) / rate(r.sqlite));
     table(`Canonical revenue import of ${fmt(rounds[0]!.sqlite.rows)} lines, PostgreSQL next to SQLite (${values.rounds} rounds in alternating order; medians)`, ['engine', 'rows/s', 'PostgreSQL / SQLite', 'each round', 'peak MiB (highest)'], [
       ['SQLite', fmt(median(rounds.map((r) => rate(r.sqlite)))), '', '', String(Math.max(...rounds.map((r) => r.sqlite.maxRssMiB)))],
-      ['PostgreSQL (COPY into a staging table, one upsert)', fmt(median(rounds.map((r) => rate(r.postgres)))), median(ratios).toFixed(2), ratios.map((r) => r.toFixed(2)).join(', '), String(Math.max(...rounds.map((r) => r.postgres.maxRssMiB)))],
+      ['PostgreSQL (COPY into a staging table, one upsert per 131,072 rows)', fmt(median(rounds.map((r) => rate(r.postgres)))), median(ratios).toFixed(2), ratios.map((r) => r.toFixed(2)).join(', '), String(Math.max(...rounds.map((r) => r.postgres.maxRssMiB)))],
     ]);
   } else if (only.has('pg')) {
     process.stdout.write('\n(PostgreSQL skipped: pass --pg postgres://… or set TEST_DATABASE_URL)\n');

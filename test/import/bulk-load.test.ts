@@ -107,6 +107,19 @@ describe.each(ENGINES)('bulk load on %s', (engine) => {
     expect(totals).toEqual(lines);
   });
 
+  it('a transaction id met again far later in a large file (another load on PostgreSQL) keeps its last line, totals exact', async () => {
+    const lines = Array.from({ length: 140_000 }, (_, i) => `P${i % 40},2026-0${(i % 9) + 1}-05,${i % 1000}.5,USD,X${i},,,`);
+    lines.push('P7,2026-09-30,123.45,EUR,X3,,,', 'P8,2026-09-30,1,USD,X139999,,,');
+    const summary = await revenue('long.csv', lines);
+    expect(summary).toMatchObject({ rowsRead: 140_002, inserted: 140_000, replaced: 2 });
+    expect(await text("select partner_id || ' ' || currency || ' ' || cast(amount_micro as text) as v from revenue_lines where transaction_id in ('X3', 'X139999') order by transaction_id")).toEqual([
+      'P8 USD 1000000',
+      'P7 EUR 123450000',
+    ]);
+    const { totals, lines: sums } = await totalsAndLines();
+    expect(totals).toEqual(sums);
+  });
+
   it('a bad line late in a large file rolls everything back, naming its line, and leaves the database as it was', async () => {
     await revenue('first.csv', ['P1,2026-01-05,10,USD,T1,,,']);
     const before = await state();
