@@ -1,0 +1,141 @@
+import type {
+  AssessmentLine,
+  Check,
+  CycleRef,
+  GraphSecuritySnapshot,
+  IsoDate,
+  Month,
+  Partner,
+  RecordedCycle,
+  RevenueEvidence,
+  SecuritySnapshot,
+  SupportTerm,
+} from '../domain/types.js';
+import { isDecimalText, parseDecimal, sub, toFixed } from '../money/decimal.js';
+import type { Policy } from '../policy/policy.js';
+import { anniversaries, compareCycles, latestBlock } from './due.js';
+import { assessmentCheck, revenueCheck } from './evaluate.js';
+import { addMonthsToMonth, firstDayOf, lastDayOf, monthOf, ttmWindow } from './months.js';
+import { anniversaryChecks } from './security-checks.js';
+
+/** A cycle still ahead, and how many months after the as-of month it falls. */
+export interface UpcomingCycle extends CycleRef {
+  monthsBefore: number;
+}
+
+/** What the projection reads: the data on file on the as-of date, of any age. */
+export interface ProjectionEvidence {
+  /** The partner's revenue over the window `projectionWindow` gives. */
+  revenue?: RevenueEvidence;
+  assessment?: AssessmentLine[];
+  security?: SecuritySnapshot | GraphSecuritySnapshot | null;
+}
+
+/** A check as projected: at risk when it would fail, or when it is a to-do the partner must do first. */
+export interface ProjectedCheck extends Check {
+  atRisk: boolean;
+  /** The partner must act before the cycle month (an assessment that is missing or will be too old). */
+  todo: boolean;
+  /** How far a failing figure is from its requirement, in the check's unit, as exact decimal text. */
+  gap?: string;
+}
+
+/** `at_risk`: warn the partner. `needs_data`: our data cannot tell yet; only operations hear of it. */
+export type ProjectionStatus = 'at_risk' | 'on_track' | 'needs_data';
+
+export interface Projection {
+  partnerId: string;
+  trigger: CycleRef['trigger'];
+  cycle: Month;
+  monthsBefore: number;
+  asOf: IsoDate;
+  status: ProjectionStatus;
+  checks: ProjectedCheck[];
+  /** The last day on which what the partner does still counts for the cycle. */
+  actBy: IsoDate;
+  /** The data projected from: the last whole month of revenue, the assessment and snapshot dates. */
+  basis: { revenueThrough: Month | null; assessedOn: IsoDate | null; snapshotAsOf: IsoDate | null };
+  termEnd?: IsoDate;
+}
+
+/** The TTM a projection sums: the whole months before the as-of month, not the cycle's window. */
+export function projectionWindow(asOf: IsoDate, policy: Policy): ReturnType<typeof ttmWindow> {
+  return ttmWindow(monthOf(asOf), policy.revenue.windowMonths);
+}
+
+/**
+ * The cycles of one partner whose month lies exactly one of `monthsAhead` months after the as-of
+ * month, as `due` would find them then: only a direct-bill partner with a support plan, never one told
+ * to move before it may re-apply, never before the programme starts, never a cycle already final.
+ */
+export function upcomingCycles(
+  entry: { partner: Partner; supportTerms: SupportTerm[]; recorded: RecordedCycle[] },
+  asOf: IsoDate,
+  policy: Policy,
+  monthsAhead: readonly number[],
+): UpcomingCycle[] {
+  const { partner, supportTerms, recorded } = entry;
+  if (partner.status !== 'direct_bill' || supportTerms.length === 0 || latestBlock(recorded, asOf)) return [];
+  const asOfMonth = monthOf(asOf);
+  const start = monthOf(policy.programStart);
+  const final = new Set(recorded.filter((r) => r.final).map((r) => `${r.trigger}:${r.cycle}`));
+  const found = new Map<string, UpcomingCycle>();
+  for (const monthsBefore of monthsAhead) {
+    const cycle = addMonthsToMonth(asOfMonth, monthsBefore);
+    if (cycle < start) continue;
+    for (const term of supportTerms) {
+      if (monthOf(term.termEnd) !== cycle) continue;
+      const existing = found.get(`renewal:${cycle}`);
+      // Two terms ending in one month are one cycle, renewed from the later end, as when it is due.
+      if (!existing || term.termEnd > (existing.termEnd ?? '')) found.set(`renewal:${cycle}`, { partnerId: partner.partnerId, trigger: 'renewal', cycle, termEnd: term.termEnd, monthsBefore });
+    }
+    if (anniversaries(partner.onboardedOn, cycle, cycle).length > 0) found.set(`anniversary:${cycle}`, { partnerId: partner.partnerId, trigger: 'anniversary', cycle, monthsBefore });
+  }
+  return [...found.entries()].filter(([key]) => !final.has(key)).map(([, cycle]) => cycle).sort(compareCycles);
+}
+
+/**
+ * Projects one upcoming cycle with the very checks that will decide it (SPEC §4a). Revenue is the
+ * TTM to date; the assessment is aged to the first day of the cycle month; the security snapshot is
+ * the latest on file. Whatever our own data cannot tell stays unknown and never puts a partner at risk.
+ */
+export function projectCycle(cycle: UpcomingCycle, evidence: ProjectionEvidence, policy: Policy, asOf: IsoDate): Projection {
+  const cycleStart = firstDayOf(cycle.cycle);
+  const checks: ProjectedCheck[] =
+    cycle.trigger === 'renewal'
+      ? [projected(revenueCheck(evidence.revenue, policy)), projectedAssessment(assessmentCheck(evidence.assessment ?? [], policy, cycleStart), asOf)]
+      : anniversaryChecks({ supportTerms: [], security: evidence.security ?? null, prior: { outcome: null } }, policy, asOf).map(projected);
+  const assessedOn = evidence.assessment?.[0]?.assessedOn ?? null;
+  return {
+    partnerId: cycle.partnerId,
+    trigger: cycle.trigger,
+    cycle: cycle.cycle,
+    monthsBefore: cycle.monthsBefore,
+    asOf,
+    status: checks.some((check) => check.atRisk) ? 'at_risk' : checks.some((check) => check.result === 'unknown') ? 'needs_data' : 'on_track',
+    checks,
+    actBy: lastDayOf(addMonthsToMonth(cycle.cycle, -1)),
+    basis: {
+      revenueThrough: cycle.trigger === 'renewal' ? (projectionWindow(asOf, policy).months.at(-1) ?? null) : null,
+      assessedOn: cycle.trigger === 'renewal' ? assessedOn : null,
+      snapshotAsOf: cycle.trigger === 'anniversary' ? (evidence.security?.asOf ?? null) : null,
+    },
+    ...(cycle.termEnd ? { termEnd: cycle.termEnd } : {}),
+  };
+}
+
+/** A failing figure is at risk, with its gap when it is an amount or a score below a minimum. */
+function projected(check: Check): ProjectedCheck {
+  const fail = check.result === 'fail';
+  const minimum = /^>= (-?\d+(?:\.\d+)?)$/.exec(check.required)?.[1];
+  const numeric = fail && minimum !== undefined && (check.unit === 'usd' || check.unit === 'score') && isDecimalText(check.observed);
+  return { ...check, atRisk: fail, todo: false, ...(numeric ? { gap: toFixed(sub(parseDecimal(minimum), parseDecimal(check.observed)), 2) } : {}) };
+}
+
+/** An assessment that is missing, or will be too old by the cycle month, is the partner's to-do. */
+function projectedAssessment(check: Check, asOf: IsoDate): ProjectedCheck {
+  const reason = check.missing?.reason;
+  if (reason !== 'assessment_missing' && reason !== 'assessment_stale') return projected(check);
+  const missing = reason === 'assessment_missing' ? { reason, detail: `no assessment on or before ${asOf}` } : check.missing!;
+  return { ...check, missing, atRisk: true, todo: true };
+}
