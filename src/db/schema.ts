@@ -195,6 +195,25 @@ export interface NoticeDecisionsTable {
   decision_id: number;
 }
 
+/** One early warning: a partner, an upcoming cycle and how many months before it, recorded once. */
+export interface EarlyWarningsTable {
+  id: Generated<number>;
+  run_id: number;
+  partner_id: string;
+  trigger: string;
+  cycle: string;
+  months_before: number;
+  as_of: string;
+  status: string;
+  act_by: string;
+  /** JSON of the projected checks. */
+  checks: string;
+  /** JSON of what the projection was made from: revenue through, assessment and snapshot dates. */
+  basis: string;
+  notice_id: number | null;
+  recorded_at: string;
+}
+
 export interface Database {
   partners: PartnersTable;
   partner_aliases: PartnerAliasesTable;
@@ -212,6 +231,7 @@ export interface Database {
   notices: NoticesTable;
   notice_bodies: NoticeBodiesTable;
   notice_decisions: NoticeDecisionsTable;
+  early_warnings: EarlyWarningsTable;
 }
 
 export type PartnerRow = Selectable<PartnersTable>;
@@ -222,3 +242,4 @@ export type NoticeRow = Selectable<NoticesTable>;
 /** A notice with its bodies, ready to send. */
 export type SendableNotice = NoticeRow & Selectable<Omit<NoticeBodiesTable, 'notice_id'>>;
 export type RunRow = Selectable<RunsTable>;
+export type EarlyWarningRow = Selectable<EarlyWarningsTable>;
