@@ -18,6 +18,7 @@ import { parseIsoDate, todayIn } from '../rules/months.js';
 import { describeDue } from '../run/due-list.js';
 import { formatRunTable, formatRunsList } from '../run/format.js';
 import { importInTurn } from '../run/import-turn.js';
+import { addOutlookCommand } from './outlook.js';
 import { runReevaluation } from '../run/run.js';
 import { listRuns } from '../run/runs.js';
 import { startScheduler } from '../run/scheduler.js';
@@ -195,6 +196,12 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
         io.stdout.write(formatReport(report, options.format));
       });
     });
+
+  addOutlookCommand(program, {
+    withReadContext: (action) => withRunContext(io, program, 'read', action),
+    resolveAsOf: (option, policy) => resolveAsOf(option, policy, io),
+    write: (text) => io.stdout.write(text),
+  });
 
   program
     .command('runs')

@@ -58,6 +58,12 @@ export interface Projection {
   termEnd?: IsoDate;
 }
 
+/** A projection with the partner it is for, as the notices and reports need it. */
+export interface ProjectedPartner {
+  partner: Partner;
+  projection: Projection;
+}
+
 /** The TTM a projection sums: the whole months before the as-of month, not the cycle's window. */
 export function projectionWindow(asOf: IsoDate, policy: Policy): ReturnType<typeof ttmWindow> {
   return ttmWindow(monthOf(asOf), policy.revenue.windowMonths);
@@ -138,4 +144,16 @@ function projectedAssessment(check: Check, asOf: IsoDate): ProjectedCheck {
   if (reason !== 'assessment_missing' && reason !== 'assessment_stale') return projected(check);
   const missing = reason === 'assessment_missing' ? { reason, detail: `no assessment on or before ${asOf}` } : check.missing!;
   return { ...check, missing, atRisk: true, todo: true };
+}
+
+const STATUS_ORDER = { at_risk: 0, needs_data: 1, on_track: 2 } as const;
+
+/** At risk first, then what needs data, then on track; each by cycle month, then partner. */
+export function compareProjections(a: Projection, b: Projection): number {
+  return (
+    STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
+    (a.cycle < b.cycle ? -1 : a.cycle > b.cycle ? 1 : 0) ||
+    (a.partnerId < b.partnerId ? -1 : a.partnerId > b.partnerId ? 1 : 0) ||
+    (a.trigger === b.trigger ? 0 : a.trigger === 'renewal' ? -1 : 1)
+  );
 }
