@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import type { Check, CheckId, CheckResult, Decision, IsoDate, Locale, Month, Outcome, Partner, Trigger } from '../domain/types.js';
+import type { Check, CheckId, CheckResult, Decision, IsoDate, Locale, Month, NoticeKind, Outcome, Partner, Trigger } from '../domain/types.js';
 import { compare, isDecimalText, mul, parseDecimal, rational, toFixed } from '../money/decimal.js';
 import { addMonthsToMonth, monthOf } from '../rules/months.js';
 
@@ -15,6 +15,7 @@ interface TemplateSet {
 
 export interface Templates {
   readonly partnerNotice: Readonly<Record<Locale, TemplateSet>>;
+  readonly earlyWarning: Readonly<Record<Locale, TemplateSet>>;
   readonly opsSummary: TemplateSet;
 }
 
@@ -38,7 +39,7 @@ const LOCALES: readonly Locale[] = ['ja', 'en'];
 const PARTNER_OUTCOMES: ReadonlySet<Outcome> = new Set(['confirmed', 'awaiting_support_renewal', 'transition_required']);
 const OUTCOME_ORDER: readonly Outcome[] = ['confirmed', 'awaiting_support_renewal', 'transition_required', 'needs_review'];
 
-const PARTIALS = ['html-layout', 'html-checks'] as const;
+const PARTIALS = ['html-layout', 'html-checks', 'early-warning-en-text', 'early-warning-ja-text', 'early-warning-en-html', 'early-warning-ja-html'] as const;
 
 /**
  * Compiles every template in `dir` once. HTML templates escape every `{{value}}`; text and subject
@@ -54,6 +55,7 @@ export function loadTemplates(dir: string): Templates {
   });
   return {
     partnerNotice: { ja: set('partner-notice.ja'), en: set('partner-notice.en') },
+    earlyWarning: { ja: set('early-warning.ja'), en: set('early-warning.en') },
     opsSummary: set('ops-summary.en'),
   };
 }
@@ -81,6 +83,15 @@ function compileTemplate(hbs: typeof Handlebars, file: string, escape: boolean):
     throw new Error(`notice template ${file} is not valid: ${(error as Error).message}`);
   }
 }
+
+/** The early-warning part of a partner's notice, shown after its decisions (see warning-notice.ts). */
+export interface NoticeWarnings {
+  anyWarning: boolean;
+  severalWarnings: boolean;
+  warnings: object[];
+}
+
+const NO_WARNINGS: NoticeWarnings = { anyWarning: false, severalWarnings: false, warnings: [] };
 
 interface CheckView {
   id: CheckId;
@@ -110,9 +121,9 @@ interface CycleView {
  * nothing to tell it. `needs_review` never reaches a partner: operations are told instead.
  */
 export function renderPartnerNotice(
-  input: { partner: Partner; decisions: Decision[]; asOf: IsoDate },
+  input: { partner: Partner; decisions: Decision[]; asOf: IsoDate; warnings?: NoticeWarnings },
   templates: Templates,
-): (RenderedMail & { kinds: Outcome[] }) | null {
+): (RenderedMail & { kinds: NoticeKind[] }) | null {
   const decisions = input.decisions.filter((decision) => PARTNER_OUTCOMES.has(decision.outcome));
   if (decisions.length === 0) return null;
   const locale: Locale = LOCALES.includes(input.partner.locale) ? input.partner.locale : 'en';
@@ -139,11 +150,12 @@ export function renderPartnerNotice(
     renewBy: optionalDate(awaiting?.deadline),
     renewTermEnd: optionalDate(awaiting?.termEnd),
     nextReviews: decisions.flatMap((decision) => nextReview(decision, words)),
+    ...(input.warnings ?? NO_WARNINGS),
   };
   const set = templates.partnerNotice[locale];
   const subject = subjectLine(set.subject(view));
   return {
-    kinds: [...new Set(decisions.map((decision) => decision.outcome))],
+    kinds: [...new Set<NoticeKind>(decisions.map((decision) => decision.outcome)), ...(input.warnings?.anyWarning ? (['early_warning'] as const) : [])],
     subject,
     text: set.text({ ...view, subject }),
     html: set.html({ ...view, subject }),
@@ -248,11 +260,11 @@ const OUTCOME_LABELS: Record<Outcome, { label: string; short: string }> = {
 const TRIGGER_NAMES: Record<Trigger, string> = { renewal: 'support-plan renewal', anniversary: 'onboarding anniversary' };
 
 /** CSV data may hold line breaks and control characters; none of them may shape a notice. */
-function oneLine(text: string): string {
+export function oneLine(text: string): string {
   return text.replace(/[\x00-\x1f\x7f\u0085\u2028\u2029]+/g, ' ').trim();
 }
 
-function subjectLine(text: string): string {
+export function subjectLine(text: string): string {
   return oneLine(text).replace(/ {2,}/g, ' ');
 }
 
@@ -263,7 +275,7 @@ interface Shown {
   note: string | null;
 }
 
-function showCheck(check: Check, w: Words): Shown {
+export function showCheck(check: Check, w: Words): Shown {
   const minimum = threshold(check.required);
   const numeric = isDecimalText(check.observed);
   switch (check.id) {
@@ -409,7 +421,7 @@ interface RatioPhrases {
 }
 
 /** The words and number formats of one locale; the sentences around them live in the templates. */
-interface Words {
+export interface Words {
   listSeparator: string;
   date(iso: string): string;
   month(month: string): string;
@@ -538,4 +550,4 @@ const JA: Words = {
   },
 };
 
-const WORDS: Record<Locale, Words> = { en: EN, ja: JA };
+export const WORDS: Record<Locale, Words> = { en: EN, ja: JA };

@@ -4,7 +4,7 @@ import { rawQuery } from '../db/raw-sql.js';
 import { retryWhileBusy } from '../db/retry.js';
 import type { Store } from '../db/database.js';
 import type { Database, NoticeRow, SendableNotice } from '../db/schema.js';
-import type { IsoDate, MailMessage, Outcome } from '../domain/types.js';
+import type { IsoDate, MailMessage, NoticeKind, Outcome } from '../domain/types.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -17,7 +17,7 @@ export interface NewNotice extends MailMessage {
   runId: number;
   partnerId: string | null;
   audience: 'partner' | 'ops';
-  kinds: Outcome[] | ['summary'];
+  kinds: NoticeKind[] | ['summary'];
   locale: string;
   createdAt: string;
 }

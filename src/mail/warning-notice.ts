@@ -1,0 +1,158 @@
+import type { Decision, IsoDate, Locale, NoticeKind, Partner } from '../domain/types.js';
+import type { Policy } from '../policy/policy.js';
+import { firstDayOf, lastDayOf, ttmWindow } from '../rules/months.js';
+import type { ProjectedCheck, Projection } from '../rules/projection.js';
+import { type NoticeWarnings, oneLine, type RenderedMail, renderPartnerNotice, showCheck, subjectLine, type Templates, WORDS, type Words } from './render.js';
+
+/** The phrases of a warning that are not sentences: the sentences live in the templates. */
+interface WarningWords {
+  gap: { usd(short: string, of: string): string; score(short: string, of: string): string };
+  missingQuestionnaire: string;
+  staleQuestionnaire(date: string, on: string): string;
+  revenueThrough(month: string): string;
+  questionnaireOf(date: string): string;
+  snapshotOf(date: string): string;
+  noSnapshot: string;
+  join: string;
+}
+
+const WARNING_WORDS: Record<Locale, WarningWords> = {
+  en: {
+    gap: { usd: (short, of) => `USD ${short} short of ${of}`, score: (short, of) => `${short} points short of ${of}` },
+    missingQuestionnaire: 'no questionnaire on file',
+    staleQuestionnaire: (date, on) => `questionnaire of ${date}, too old by ${on}`,
+    revenueThrough: (month) => `revenue through ${month}`,
+    questionnaireOf: (date) => `the questionnaire of ${date}`,
+    snapshotOf: (date) => `your security status as of ${date}`,
+    noSnapshot: 'no security status on file',
+    join: '; ',
+  },
+  ja: {
+    gap: { usd: (short, of) => `${of} 米ドルに対して ${short} 米ドル不足`, score: (short, of) => `${of} 点に対して ${short} 点不足` },
+    missingQuestionnaire: 'ご回答を確認できておりません',
+    staleQuestionnaire: (date, on) => `${date}回答分（${on}時点で有効期間を過ぎる見込み）`,
+    revenueThrough: (month) => `${month}までの CSP 取引収益`,
+    questionnaireOf: (date) => `${date}回答分の再評価アンケート`,
+    snapshotOf: (date) => `${date}時点のセキュリティの状況`,
+    noSnapshot: 'セキュリティの状況は未取得',
+    join: '、',
+  },
+};
+
+export interface WarningItemView {
+  label: string;
+  projected: string;
+  required: string;
+  gap: string | null;
+  ttm: boolean;
+  score: boolean;
+  todoMissing: boolean;
+  todoStale: boolean;
+  mfa: boolean;
+  contact: boolean;
+  alerts: boolean;
+}
+
+export interface WarningView {
+  title: string;
+  cycleMonth: string;
+  monthsBefore: number;
+  severalMonths: boolean;
+  actBy: string;
+  basis: string;
+  cycleWindowFrom: string;
+  cycleWindowTo: string;
+  cycleStart: string;
+  maxAgeDays: number;
+  items: WarningItemView[];
+}
+
+/** Each warning as the notice shows it: only the checks at risk, in the partner's words and units. */
+export function warningViews(projections: Projection[], locale: Locale, policy: Pick<Policy, 'revenue' | 'assessment'>): WarningView[] {
+  const words = WORDS[locale];
+  const phrases = WARNING_WORDS[locale];
+  return projections.map((projection) => {
+    const window = ttmWindow(projection.cycle, policy.revenue.windowMonths);
+    return {
+      title: words.trigger[projection.trigger](words.month(projection.cycle)),
+      cycleMonth: words.month(projection.cycle),
+      monthsBefore: projection.monthsBefore,
+      severalMonths: projection.monthsBefore > 1,
+      actBy: words.date(projection.actBy),
+      basis: basisText(projection, words, phrases),
+      cycleWindowFrom: words.date(window.from),
+      cycleWindowTo: words.date(lastDayOf(window.months.at(-1)!)),
+      cycleStart: words.date(firstDayOf(projection.cycle)),
+      maxAgeDays: policy.assessment.maxAgeDays,
+      items: projection.checks.filter((check) => check.atRisk).map((check) => itemView(check, projection, words, phrases)),
+    };
+  });
+}
+
+function itemView(check: ProjectedCheck, projection: Projection, words: Words, phrases: WarningWords): WarningItemView {
+  const shown = showCheck(check, words);
+  const stale = check.todo && check.missing?.reason === 'assessment_stale';
+  const assessedOn = typeof check.evidence.assessedOn === 'string' ? check.evidence.assessedOn : null;
+  const projected = !check.todo
+    ? shown.observed
+    : stale && assessedOn
+      ? phrases.staleQuestionnaire(words.date(assessedOn), words.date(firstDayOf(projection.cycle)))
+      : phrases.missingQuestionnaire;
+  return {
+    label: words.checkLabel[check.id],
+    projected: oneLine(projected),
+    required: oneLine(shown.required),
+    gap: check.gap === undefined ? null : gapText(check, phrases),
+    ttm: check.id === 'ttm_revenue',
+    score: check.id === 'assessment_score' && !check.todo,
+    todoMissing: check.todo && !stale,
+    todoStale: stale,
+    mfa: check.id === 'mfa_admins',
+    contact: check.id === 'security_contact',
+    alerts: check.id === 'alert_response',
+  };
+}
+
+/** `USD 182,400.00 short of 1,000,000.00`: the gap and the requirement, grouped as money is. */
+function gapText(check: ProjectedCheck, phrases: WarningWords): string {
+  const minimum = /^>= (\S+)$/.exec(check.required)?.[1] ?? check.required;
+  const grouped = (decimal: string) => decimal.replace(/^(-?)(\d+)/, (_, sign: string, digits: string) => `${sign}${digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}`);
+  return check.unit === 'usd' ? phrases.gap.usd(grouped(check.gap!), grouped(minimum)) : phrases.gap.score(check.gap!.replace(/\.00$/, ''), minimum);
+}
+
+function basisText(projection: Projection, words: Words, phrases: WarningWords): string {
+  const { revenueThrough, assessedOn, snapshotAsOf } = projection.basis;
+  const parts =
+    projection.trigger === 'renewal'
+      ? [revenueThrough ? phrases.revenueThrough(words.month(revenueThrough)) : null, assessedOn ? phrases.questionnaireOf(words.date(assessedOn)) : null]
+      : [snapshotAsOf ? phrases.snapshotOf(words.date(snapshotAsOf)) : phrases.noSnapshot];
+  return parts.filter((part): part is string => part !== null).join(phrases.join);
+}
+
+/**
+ * One email for everything a partner is told in a run: its decisions, with any early warning after
+ * them; or, with no decision to tell, the early warning on its own. Null when there is nothing to tell.
+ */
+export function renderPartnerMail(
+  input: { partner: Partner; decisions: Decision[]; warnings: Projection[]; asOf: IsoDate; policy: Pick<Policy, 'revenue' | 'assessment'> },
+  templates: Templates,
+): (RenderedMail & { kinds: NoticeKind[] }) | null {
+  const locale: Locale = input.partner.locale === 'ja' ? 'ja' : 'en';
+  const views = warningViews(input.warnings.filter((warning) => warning.status === 'at_risk'), locale, input.policy);
+  const warnings: NoticeWarnings = { anyWarning: views.length > 0, severalWarnings: views.length > 1, warnings: views };
+  const decided = renderPartnerNotice({ partner: input.partner, decisions: input.decisions, asOf: input.asOf, warnings }, templates);
+  if (decided || views.length === 0) return decided;
+  const words = WORDS[locale];
+  const view = {
+    lang: locale,
+    partnerName: oneLine(input.partner.name),
+    partnerId: oneLine(input.partner.partnerId),
+    asOf: words.date(input.asOf),
+    monthList: [...new Set(views.map((warning) => warning.cycleMonth))].join(words.listSeparator),
+    actBy: words.date(input.warnings.map((warning) => warning.actBy).sort()[0]!),
+    ...warnings,
+  };
+  const set = templates.earlyWarning[locale];
+  const subject = subjectLine(set.subject(view));
+  return { kinds: ['early_warning'], subject, text: set.text({ ...view, subject }), html: set.html({ ...view, subject }) };
+}
