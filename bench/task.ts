@@ -11,6 +11,8 @@ import { silentLogger } from '../src/log/logger.js';
 import { createMailer, newMessageId } from '../src/mail/mailer.js';
 import { loadTemplates, renderPartnerNotice } from '../src/mail/render.js';
 import { loadPolicy } from '../src/policy/policy.js';
+import { buildOutlook, formatOutlook } from '../src/report/outlook.js';
+import { projectUpcoming } from '../src/run/projections.js';
 import { runReevaluation, type RunProfile } from '../src/run/run.js';
 import { insertNotice } from '../src/store/notices.js';
 import { inTurn } from './rounds.js';
@@ -69,14 +71,14 @@ if (task === 'parse') {
   report({ rows, millis: performance.now() - started });
 } else if (task === 'run') {
   // A run over an imported data set, notices written as .eml files.
-  const [database, asOf, outbox] = args as [string, string, string];
+  const [database, asOf, outbox, policyFile] = args as [string, string, string, string | undefined];
   rmSync(outbox, { recursive: true, force: true });
   const config = readConfig({ DATABASE_URL: database, OUTBOX_DIR: outbox });
   const store = await openStore(config.database);
   const profile: RunProfile = { decideMs: 0, renderMs: 0, sendMs: 0 };
   const deps = {
     store,
-    policy: loadPolicy(path.join(PROJECT_ROOT, 'data', 'policy.json')),
+    policy: loadPolicy(policyFile ?? path.join(PROJECT_ROOT, 'data', 'policy.json')),
     config,
     templates: loadTemplates(path.join(PROJECT_ROOT, 'templates')),
     mailer: createMailer({ smtpUrl: null, outboxDir: outbox }),
@@ -93,8 +95,21 @@ if (task === 'parse') {
     duePartners: new Set(result.json.decisions.map((d) => d.partnerId)).size,
     counts: result.counts,
     notices: readdirSync(outbox).length,
+    warnings: (result.json as { warnings?: unknown[] }).warnings?.length ?? 0,
     ...profile,
   });
+} else if (task === 'outlook') {
+  // What `csp-reeval outlook --months N` does, from opening the database to the text it prints.
+  const [database, asOf, monthsText] = args as [string, string, string];
+  const started = performance.now();
+  const store = await openStore({ kind: 'sqlite', file: database });
+  const months = Number(monthsText);
+  const policy = loadPolicy(path.join(PROJECT_ROOT, 'data', 'policy.json'));
+  const projected = await projectUpcoming(store, policy, asOf, Array.from({ length: months }, (_, i) => i + 1));
+  const outlook = buildOutlook(projected, { asOf, months, policyVersion: policy.version });
+  const text = formatOutlook(outlook);
+  await store.close();
+  report({ rows: outlook.cycles.length, millis: performance.now() - started, counts: outlook.counts, bytes: text.length });
 } else if (task === 'smtp') {
   // The same messages through csp-reeval's delivery (from the notices table, recorded as sent one by
   // one) and through a bare nodemailer pool, to the same loopback server.
