@@ -95,7 +95,7 @@ if (task === 'parse') {
     duePartners: new Set(result.json.decisions.map((d) => d.partnerId)).size,
     counts: result.counts,
     notices: readdirSync(outbox).length,
-    warnings: (result.json as { warnings?: unknown[] }).warnings?.length ?? 0,
+    warnings: result.json.warnings.length,
     ...profile,
   });
 } else if (task === 'outlook') {

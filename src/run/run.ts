@@ -14,6 +14,7 @@ import { acquireLock } from './lock.js';
 import { RunProgress } from './progress.js';
 import { finishRun, startRun } from './runs.js';
 import { RunStop } from './stop.js';
+import type { WarningJson } from './warnings.js';
 
 export { findDue } from './decide.js';
 export { emptyCounts } from './deliver.js';
@@ -63,6 +64,8 @@ export interface RunJson {
     deadline?: IsoDate;
   }>;
   notices: Array<{ partnerId: string; to: string[]; kinds: string[]; status: 'sent' | 'failed' | 'dry_run' }>;
+  /** Early warnings told in this run (SPEC §4a). */
+  warnings: WarningJson[];
   missingSupportPlan: string[];
   stopped: boolean;
 }
@@ -91,6 +94,7 @@ export async function runReevaluation(deps: RunDeps, options: RunOptions): Promi
     runId: null,
     decisions: [],
     notices: [],
+    warnings: [],
     missingSupportPlan: [],
     stopped: false,
   };
