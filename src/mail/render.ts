@@ -4,6 +4,7 @@ import Handlebars from 'handlebars';
 import type { Check, CheckId, CheckResult, Decision, IsoDate, Locale, Month, NoticeKind, Outcome, Partner, Trigger } from '../domain/types.js';
 import { compare, isDecimalText, mul, parseDecimal, rational, toFixed } from '../money/decimal.js';
 import { addMonthsToMonth, monthOf } from '../rules/months.js';
+import { warningsSummaryView, type WarningsForOps } from './summary-warnings.js';
 
 type Render = (view: object) => string;
 
@@ -33,6 +34,8 @@ export interface OpsSummaryInput {
   needsReview: Array<{ partnerId: string; partnerName: string; trigger: string; cycle: string; missing: string[] }>;
   missingSupportPlan: Array<{ partnerId: string; partnerName: string }>;
   failedSends: Array<{ partnerId: string | null; to: string[]; error: string }>;
+  /** Who was warned in this run, and which projections wait for our data. */
+  warnings?: WarningsForOps;
 }
 
 const LOCALES: readonly Locale[] = ['ja', 'en'];
@@ -231,6 +234,7 @@ export function renderOpsSummary(input: OpsSummaryInput, templates: Templates): 
     needsReviewCount: input.needsReview.length,
     missingSupportPlanCount: input.missingSupportPlan.length,
     failedSendCount: input.failedSends.length,
+    ...warningsSummaryView(input.warnings, oneLine),
   };
   const set = templates.opsSummary;
   const subject = subjectLine(set.subject(view));

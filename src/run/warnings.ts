@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Store } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { IsoDate } from '../domain/types.js';
+import type { WarningsForOps } from '../mail/summary-warnings.js';
 import type { Policy } from '../policy/policy.js';
 import { type ProjectedCheckJson, projectedCheckJson } from '../report/outlook.js';
 import type { Projection } from '../rules/projection.js';
@@ -17,12 +18,6 @@ export interface WarningJson {
   checks: ProjectedCheckJson[];
   status: 'at_risk';
   actBy: IsoDate;
-}
-
-/** What operations hear of the projections a run made. */
-export interface WarningsForOps {
-  atRisk: Array<{ partnerId: string; partnerName: string; trigger: string; cycle: string; monthsBefore: number; atRisk: string[] }>;
-  needsData: Array<{ partnerId: string; partnerName: string; trigger: string; cycle: string; monthsBefore: number; missing: string[] }>;
 }
 
 export interface RunWarnings {
