@@ -171,7 +171,7 @@ async function deliver(delivery: Delivery, runId: number, json: RunJson, decided
   json.notices.push(...sent.results.filter((result) => result.partnerId !== null).map((r) => ({ ...r, partnerId: r.partnerId! })));
   if (!deps.config.opsEmail || stop.requested) return sent.failed.length;
   const unreported = await decisionsNotYetSummarised(deps.store.db);
-  if (unreported.length === 0 && sent.failed.length === 0) return 0;
+  if (unreported.length === 0 && sent.failed.length === 0 && !decided.warnings?.atRisk.length) return 0;
   const ops: OpsSummaryInput = {
     asOf: options.asOf,
     runId,
@@ -180,6 +180,7 @@ async function deliver(delivery: Delivery, runId: number, json: RunJson, decided
     needsReview: decided.needsReview,
     missingSupportPlan: decided.due.missingSupportPlan.map((partnerId) => ({ partnerId, partnerName: decided.names.get(partnerId) ?? partnerId })),
     failedSends: sent.failed,
+    ...(decided.warnings ? { warnings: decided.warnings } : {}),
   };
   return sent.failed.length + (await sendOpsSummary(delivery, runId, ops, unreported.map((d) => d.id)));
 }

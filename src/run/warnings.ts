@@ -6,7 +6,7 @@ import type { WarningsForOps } from '../mail/summary-warnings.js';
 import type { Policy } from '../policy/policy.js';
 import { type ProjectedCheckJson, projectedCheckJson } from '../report/outlook.js';
 import type { Projection } from '../rules/projection.js';
-import { insertWarning, linkWarningsToNotice, listWarnedKeys, warningKey } from '../store/warnings.js';
+import { insertWarning, listWarnedKeys, warningKey } from '../store/warnings.js';
 import { type KnownPartners, projectUpcoming } from './projections.js';
 
 /** A warning as `run --json` lists it (SPEC §4a). */
@@ -47,8 +47,8 @@ export async function findWarnings(store: Store, policy: Policy, asOf: IsoDate, 
   return { byPartner, needsData };
 }
 
-/** Records a partner's warnings with the notice that tells of them; returns those that were new. */
-export async function recordWarnings(trx: Transaction<Database>, runId: number, warnings: Projection[], noticeId: number | null, recordedAt: string): Promise<Projection[]> {
+/** Records a partner's warnings; returns those no run recorded before, and their ids. */
+export async function recordWarnings(trx: Transaction<Database>, runId: number, warnings: Projection[], recordedAt: string): Promise<{ fresh: Projection[]; ids: number[] }> {
   const fresh: Projection[] = [];
   const ids: number[] = [];
   for (const warning of warnings) {
@@ -57,8 +57,7 @@ export async function recordWarnings(trx: Transaction<Database>, runId: number, 
     ids.push(id);
     fresh.push(warning);
   }
-  if (noticeId !== null) await linkWarningsToNotice(trx, ids, noticeId);
-  return fresh;
+  return { fresh, ids };
 }
 
 export function toJsonWarning(projection: Projection): WarningJson {

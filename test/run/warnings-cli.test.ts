@@ -91,8 +91,9 @@ describe.each(ENGINES)('early warnings through the command line, on %s', (engine
     const november = await run('2026-11-16');
     expect(warned(november.json)).toEqual([]);
     const december = await run('2026-12-10');
-    expect(warned(december.json)).toEqual(['W1 renewal 2027-01 1']);
-    expect(december.json.warnings[0]!.checks[0]).toMatchObject({ observed: '720000.00' });
+    // W2's October anniversary is still open (its snapshot is too old by now), so it is warned too.
+    expect(warned(december.json).sort()).toEqual(['W1 renewal 2027-01 1', 'W2 renewal 2027-01 1']);
+    expect(december.json.warnings.find((w) => w.partnerId === 'W1')!.checks[0]).toMatchObject({ observed: '720000.00' });
   });
 
   it('a partner that closes its gap after the three-month warning gets no one-month warning', async () => {
