@@ -192,7 +192,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
         throw new UsageError(`--cycle must be a month as YYYY-MM, got '${options.cycle}'`);
       }
       await withRunContext(io, program, 'read', async ({ store, policy }) => {
-        const report = await buildReport(store, policy, options.cycle);
+        const report = await buildReport(store, policy, todayIn(policy.timeZone, io.now()), options.cycle);
         io.stdout.write(formatReport(report, options.format));
       });
     });

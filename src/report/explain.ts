@@ -7,6 +7,8 @@ import { findDue } from '../run/run.js';
 import { EvidenceReader } from '../store/evidence.js';
 import { noticesOfPartner, recipientsOf } from '../store/notices.js';
 import { listPartnersWithTerms } from '../store/partners.js';
+import { listWarnings, type RecordedWarning } from '../store/warnings.js';
+import { formatWarnings } from './explain-warnings.js';
 
 export interface Explanation {
   partner: Partner;
@@ -25,6 +27,8 @@ export interface Explanation {
     toldOn: string | null;
     decisions: Array<{ id: number; runId: number; decidedOn: string; outcome: string; policyVersion: string; recordedAt: string; checks: Check[] }>;
   }>;
+  /** Early warnings the partner was sent of cycles ahead (SPEC §4a). */
+  warnings: RecordedWarning[];
   notices: Array<{ messageId: string; kinds: string[]; status: string; attempts: number; to: string[]; cc: string[]; createdAt: string; sentAt: string | null; lastError: string | null; decisionIds: number[] }>;
   /** What a run on the as-of date would decide now, recorded nowhere. */
   dueNow: Decision[];
@@ -36,7 +40,7 @@ export async function buildExplanation(store: Store, policy: Policy, partnerId: 
   const [entry] = await listPartnersWithTerms(store.db, partnerId);
   if (!entry) throw new UsageError(`no partner with id '${partnerId}' has been imported`);
   const db = store.db;
-  const [cycleRows, decisionRows, noticeRows, links, { due, groups }] = await Promise.all([
+  const [cycleRows, decisionRows, noticeRows, links, { due, groups }, warnings] = await Promise.all([
     db.selectFrom('cycles').selectAll().where('partner_id', '=', partnerId).orderBy('cycle').orderBy('trigger').execute(),
     db.selectFrom('decisions').selectAll().where('partner_id', '=', partnerId).orderBy('id').execute(),
     noticesOfPartner(db, partnerId),
@@ -47,6 +51,7 @@ export async function buildExplanation(store: Store, policy: Policy, partnerId: 
       .where('notices.partner_id', '=', partnerId)
       .execute(),
     findDue(store, policy, { asOf, partnerId }),
+    listWarnings(db, { partnerId }),
   ]);
 
   const reader = new EvidenceReader(db, policy, asOf);
@@ -84,6 +89,7 @@ export async function buildExplanation(store: Store, policy: Policy, partnerId: 
           checks: JSON.parse(d.checks) as Check[],
         })),
     })),
+    warnings,
     notices: noticeRows.map((n) => ({
       messageId: n.message_id,
       kinds: JSON.parse(n.kinds) as string[],
@@ -126,6 +132,7 @@ export function formatExplanation(e: Explanation): string {
     }
   }
 
+  out.push(...formatWarnings(e.warnings));
   out.push('', e.notices.length ? 'Notices:' : 'No notice has been written for this partner.');
   for (const n of e.notices) {
     out.push(

@@ -1,5 +1,6 @@
 import { compare, div, mul, parseDecimal, rational, type Rational, toFixed } from '../money/decimal.js';
 import type { Report, ReportNotice, ReportRow } from './report.js';
+import { AT_RISK_MONTHS, type ReportWarning } from './report-warnings.js';
 
 const OUTCOMES = ['confirmed', 'awaiting_support_renewal', 'transition_required', 'needs_review'] as const;
 const COLOURS: Record<string, string> = { pass: '#2e7d32', fail: '#c62828', unknown: '#9e9e9e' };
@@ -31,6 +32,7 @@ th { background: #f5f7fa; } .num { text-align: right; font-variant-numeric: tabu
 <body>
 <h1>${esc(title)}</h1>
 <p class="meta">Policy ${esc(report.policyVersion)} · TTM threshold ${esc(formatUsd(report.minimumTtmUsd))}</p>
+${renderAtRisk(report.warnings ?? [], report.minimumTtmUsd)}
 ${sections || '<p>No cycle has been decided yet.</p>'}
 </body>
 </html>
@@ -71,8 +73,26 @@ function renderDecisionRow(row: ReportRow): string {
   return `<tr><td>${esc(row.partnerId)} ${esc(row.partnerName)}</td><td>${esc(row.trigger)}</td><td>${esc(row.outcome)}</td><td class="num">${esc(row.ttmRevenueUsd ? formatUsd(row.ttmRevenueUsd) : '')}</td><td>${row.checks.map((c) => `${esc(c.id)}: ${esc(c.result)}`).join('<br>')}</td><td>${esc(next)}</td></tr>`;
 }
 
+/** Partners warned of a cycle ahead: the projected TTM against the threshold, and every check at risk. */
+function renderAtRisk(warnings: ReportWarning[], minimum: string): string {
+  const bars = warnings.map((w) => ({ partnerId: w.partnerId, partnerName: w.partnerName, ttmRevenueUsd: w.projectedTtmUsd, ttmResult: w.checks.some((c) => c.id === 'ttm_revenue') ? ('fail' as const) : ('pass' as const) }));
+  const rows = warnings.map(
+    (w) =>
+      `<tr><td>${esc(w.partnerId)} ${esc(w.partnerName)}</td><td>${esc(w.trigger)} ${esc(w.cycle)}</td><td>${w.monthsBefore} month(s) before, on ${esc(w.warnedOn)}</td><td>${w.checks.map((c) => `${esc(c.id)}: ${c.todo ? 'to-do' : esc(c.result)}, ${esc(c.observed)} (required ${esc(c.required)}${c.gap ? `, ${esc(c.gap)} short` : ''})`).join('<br>')}</td><td>${esc(w.actBy)}</td></tr>`,
+  );
+  return `<section class="at-risk">
+<h2>At risk in the next ${AT_RISK_MONTHS} months (${warnings.length})</h2>
+<p class="meta">From each partner's latest early warning; these are projections, not decisions.</p>
+${warnings.length === 0 ? '<p>No partner has been warned of a cycle in the next months.</p>' : `<h3>Projected TTM revenue against the threshold</h3>
+${renderChart(bars, minimum)}
+<table class="warnings"><thead><tr><th>Partner</th><th>Cycle</th><th>Warned</th><th>At risk</th><th>Act by</th></tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table>`}
+</section>`;
+}
+
 /** Horizontal bars, one per renewal cycle, with the threshold as a vertical line. */
-function renderChart(rows: ReportRow[], minimum: string): string {
+function renderChart(rows: Array<Pick<ReportRow, 'partnerId' | 'partnerName' | 'ttmRevenueUsd' | 'ttmResult'>>, minimum: string): string {
   const bars = rows.filter((row) => row.ttmRevenueUsd !== null && /^-?\d+(\.\d+)?$/.test(row.ttmRevenueUsd));
   if (bars.length === 0) return '<p>No renewal cycle with revenue this month.</p>';
   const threshold = parseDecimal(minimum);

@@ -1,7 +1,8 @@
 import type { Store } from '../db/database.js';
-import type { Check } from '../domain/types.js';
+import type { Check, IsoDate } from '../domain/types.js';
 import type { Policy } from '../policy/policy.js';
 import { renderReportHtml } from './html.js';
+import { type ReportWarning, warningsAhead } from './report-warnings.js';
 
 export type ReportFormat = 'csv' | 'json' | 'html';
 
@@ -38,14 +39,18 @@ export interface ReportNotice {
 
 export interface Report {
   cycle: string | null;
+  /** The day "the next months" of `warnings` are counted from. */
+  asOf?: IsoDate;
   policyVersion: string;
   minimumTtmUsd: string;
   rows: ReportRow[];
   notices: ReportNotice[];
+  /** Partners at risk in the next months, from their latest early warning. */
+  warnings?: ReportWarning[];
 }
 
 /** The latest decision of every recorded cycle, with its notice's delivery status. */
-export async function buildReport(store: Store, policy: Policy, cycle?: string): Promise<Report> {
+export async function buildReport(store: Store, policy: Policy, asOf: IsoDate, cycle?: string): Promise<Report> {
   let query = store.db
     .selectFrom('cycles')
     .innerJoin('partners', 'partners.partner_id', 'cycles.partner_id')
@@ -115,7 +120,9 @@ export async function buildReport(store: Store, policy: Policy, cycle?: string):
 
   return {
     cycle: cycle ?? null,
+    asOf,
     policyVersion: policy.version,
+    warnings: await warningsAhead(store.db, asOf, cycle),
     minimumTtmUsd: policy.revenue.minimumTtmUsd,
     notices: [...notices.values()],
     rows: rows.map((row) => {
@@ -173,6 +180,11 @@ export function formatReport(report: Report, format: ReportFormat): string {
         .map(csvCell)
         .join(','),
     );
+  }
+  // Early warnings follow the decisions as rows of their own: outcome `at_risk`, never final.
+  for (const warning of report.warnings ?? []) {
+    const checks = warning.checks.map((c) => `${c.id}=${c.todo ? 'to-do' : c.result} (${c.observed} vs ${c.required}${c.gap ? `, ${c.gap} short` : ''})`).join('; ');
+    lines.push([warning.partnerId, warning.partnerName, warning.trigger, warning.cycle, 'at_risk', 'no', warning.warnedOn, '', warning.projectedTtmUsd ?? '', checks, '', '', warning.actBy, ''].map(csvCell).join(','));
   }
   return `${lines.join('\r\n')}\r\n`;
 }

@@ -8,6 +8,7 @@ type Db = Kysely<Database> | Transaction<Database>;
 /** A warning as recorded: the projection it told of, and the notice that carried it. */
 export interface RecordedWarning {
   partnerId: string;
+  partnerName: string;
   trigger: Trigger;
   cycle: Month;
   monthsBefore: number;
@@ -64,15 +65,24 @@ export async function linkWarningsToNotice(trx: Transaction<Database>, warningId
 
 /** Every warning recorded for one partner, oldest first; or for every partner with a cycle in `cycle`. */
 export async function listWarnings(db: Db, filter: { partnerId?: string; cycle?: Month }): Promise<RecordedWarning[]> {
-  let query = db.selectFrom('early_warnings').selectAll().orderBy('partner_id').orderBy('cycle').orderBy('trigger').orderBy('months_before', 'desc');
-  if (filter.partnerId !== undefined) query = query.where('partner_id', '=', filter.partnerId);
-  if (filter.cycle !== undefined) query = query.where('cycle', '=', filter.cycle);
+  let query = db
+    .selectFrom('early_warnings')
+    .leftJoin('partners', 'partners.partner_id', 'early_warnings.partner_id')
+    .selectAll('early_warnings')
+    .select('partners.partner_name')
+    .orderBy('early_warnings.partner_id')
+    .orderBy('early_warnings.cycle')
+    .orderBy('early_warnings.trigger')
+    .orderBy('early_warnings.months_before', 'desc');
+  if (filter.partnerId !== undefined) query = query.where('early_warnings.partner_id', '=', filter.partnerId);
+  if (filter.cycle !== undefined) query = query.where('early_warnings.cycle', '=', filter.cycle);
   return (await query.execute()).map(toWarning);
 }
 
-function toWarning(row: EarlyWarningRow): RecordedWarning {
+function toWarning(row: EarlyWarningRow & { partner_name: string | null }): RecordedWarning {
   return {
     partnerId: row.partner_id,
+    partnerName: row.partner_name ?? row.partner_id,
     trigger: row.trigger as Trigger,
     cycle: row.cycle,
     monthsBefore: Number(row.months_before),
