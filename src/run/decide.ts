@@ -71,7 +71,7 @@ export async function decideDue(
   const groups = withWarnedPartners(dueGroups, warnings, known);
   const forOps: WarningsForOps = { atRisk: [], needsData: warnings?.needsData ?? [] };
   json.missingSupportPlan = due.missingSupportPlan;
-  options.log.info(`as of ${options.asOf}: ${due.due.length} cycle(s) due for ${groups.length} partner(s)`);
+  options.log.info(`as of ${options.asOf}: ${due.due.length} cycle(s) due for ${dueGroups.length} partner(s)${warnings ? `, ${warnings.byPartner.size} partner(s) to warn` : ''}`);
   const reader = new EvidenceReader(store.db, policy, options.asOf);
   const needsReview: OpsSummaryInput['needsReview'] = [];
   const stepAside = yielder(YIELD_EVERY_MS);
