@@ -1,5 +1,6 @@
 import type { RecordedWarning } from '../store/warnings.js';
-import { describeProjectedCheck, projectedCheckJson } from './outlook.js';
+import { projectedCheckJson } from '../rules/projection.js';
+import { describeProjectedCheck } from './outlook.js';
 
 /** A partner's early warnings, for `explain`: what it was told of each cycle ahead, and when. */
 export function formatWarnings(warnings: RecordedWarning[]): string[] {

@@ -1,18 +1,6 @@
 import type { IsoDate, Month } from '../domain/types.js';
-import { compareProjections, type ProjectedCheck, type ProjectedPartner, type Projection, type ProjectionStatus } from '../rules/projection.js';
+import { compareProjections, type ProjectedCheckJson, projectedCheckJson, type ProjectedPartner, type Projection, type ProjectionStatus } from '../rules/projection.js';
 import { addMonthsToMonth, monthOf } from '../rules/months.js';
-
-/** A projected check as `run --json` and `outlook --json` show it: the decision's fields, and why it is at risk. */
-export interface ProjectedCheckJson {
-  id: ProjectedCheck['id'];
-  result: ProjectedCheck['result'];
-  observed: string;
-  required: string;
-  atRisk: boolean;
-  todo?: true;
-  gap?: string;
-  missing?: string;
-}
 
 export interface OutlookEntryJson {
   partnerId: string;
@@ -34,19 +22,6 @@ export interface OutlookJson {
   policyVersion: string;
   counts: Record<ProjectionStatus, number>;
   cycles: OutlookEntryJson[];
-}
-
-export function projectedCheckJson(check: ProjectedCheck): ProjectedCheckJson {
-  return {
-    id: check.id,
-    result: check.result,
-    observed: check.observed,
-    required: check.required,
-    atRisk: check.atRisk,
-    ...(check.todo ? { todo: true as const } : {}),
-    ...(check.gap !== undefined ? { gap: check.gap } : {}),
-    ...(check.missing ? { missing: check.missing.detail } : {}),
-  };
 }
 
 export function buildOutlook(projected: ProjectedPartner[], input: { asOf: IsoDate; months: number; policyVersion: string }): OutlookJson {

@@ -3,7 +3,7 @@ import type { Database } from '../db/schema.js';
 import type { IsoDate, Month } from '../domain/types.js';
 import { addMonthsToMonth, monthOf } from '../rules/months.js';
 import { listWarnings, type RecordedWarning } from '../store/warnings.js';
-import { type ProjectedCheckJson, projectedCheckJson } from './outlook.js';
+import { type ProjectedCheckJson, projectedCheckJson } from '../rules/projection.js';
 
 /** How far ahead the report looks for partners at risk. */
 export const AT_RISK_MONTHS = 3;

@@ -157,3 +157,28 @@ export function compareProjections(a: Projection, b: Projection): number {
     (a.trigger === b.trigger ? 0 : a.trigger === 'renewal' ? -1 : 1)
   );
 }
+
+/** A projected check as `run --json` and `outlook --json` show it: the decision's fields, and why it is at risk. */
+export interface ProjectedCheckJson {
+  id: ProjectedCheck['id'];
+  result: ProjectedCheck['result'];
+  observed: string;
+  required: string;
+  atRisk: boolean;
+  todo?: true;
+  gap?: string;
+  missing?: string;
+}
+
+export function projectedCheckJson(check: ProjectedCheck): ProjectedCheckJson {
+  return {
+    id: check.id,
+    result: check.result,
+    observed: check.observed,
+    required: check.required,
+    atRisk: check.atRisk,
+    ...(check.todo ? { todo: true as const } : {}),
+    ...(check.gap !== undefined ? { gap: check.gap } : {}),
+    ...(check.missing ? { missing: check.missing.detail } : {}),
+  };
+}

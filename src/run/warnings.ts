@@ -4,8 +4,7 @@ import type { Database } from '../db/schema.js';
 import type { IsoDate } from '../domain/types.js';
 import type { WarningsForOps } from '../mail/summary-warnings.js';
 import type { Policy } from '../policy/policy.js';
-import { type ProjectedCheckJson, projectedCheckJson } from '../report/outlook.js';
-import type { Projection } from '../rules/projection.js';
+import { type ProjectedCheckJson, type Projection, projectedCheckJson } from '../rules/projection.js';
 import { insertWarning, listWarnedKeys, warningKey } from '../store/warnings.js';
 import { type KnownPartners, projectUpcoming } from './projections.js';
 
