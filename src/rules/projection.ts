@@ -82,15 +82,15 @@ export function upcomingCycles(
 ): UpcomingCycle[] {
   const { partner, supportTerms, recorded } = entry;
   if (partner.status !== 'direct_bill' || supportTerms.length === 0 || latestBlock(recorded, asOf)) return [];
-  const asOfMonth = monthOf(asOf);
-  const start = monthOf(policy.programStart);
+  const start = policy.programStart.slice(0, 7);
   const final = new Set(recorded.filter((r) => r.final).map((r) => `${r.trigger}:${r.cycle}`));
   const found = new Map<string, UpcomingCycle>();
   for (const monthsBefore of monthsAhead) {
-    const cycle = addMonthsToMonth(asOfMonth, monthsBefore);
+    const cycle = monthAhead(asOf, monthsBefore);
     if (cycle < start) continue;
     for (const term of supportTerms) {
-      if (monthOf(term.termEnd) !== cycle) continue;
+      // Stored dates are validated `YYYY-MM-DD`: their month is their first seven characters.
+      if (term.termEnd.slice(0, 7) !== cycle) continue;
       const existing = found.get(`renewal:${cycle}`);
       // Two terms ending in one month are one cycle, renewed from the later end, as when it is due.
       if (!existing || term.termEnd > (existing.termEnd ?? '')) found.set(`renewal:${cycle}`, { partnerId: partner.partnerId, trigger: 'renewal', cycle, termEnd: term.termEnd, monthsBefore });
@@ -100,13 +100,37 @@ export function upcomingCycles(
   return [...found.entries()].filter(([key]) => !final.has(key)).map(([, cycle]) => cycle).sort(compareCycles);
 }
 
+const monthsAheadCache = new Map<string, Month>();
+const cycleDatesCache = new Map<Month, { cycleStart: IsoDate; actBy: IsoDate }>();
+
+/** A cycle month's first day, and the last day before it on which what a partner does still counts. */
+function datesOf(cycle: Month): { cycleStart: IsoDate; actBy: IsoDate } {
+  let dates = cycleDatesCache.get(cycle);
+  if (dates === undefined) {
+    dates = { cycleStart: firstDayOf(cycle), actBy: lastDayOf(addMonthsToMonth(cycle, -1)) };
+    cycleDatesCache.set(cycle, dates);
+  }
+  return dates;
+}
+
+/** The month `months` after the as-of date's month, remembered: thousands of partners ask for the same few. */
+function monthAhead(asOf: IsoDate, months: number): Month {
+  const key = `${asOf.slice(0, 7)}:${months}`;
+  let month = monthsAheadCache.get(key);
+  if (month === undefined) {
+    month = addMonthsToMonth(monthOf(asOf), months);
+    monthsAheadCache.set(key, month);
+  }
+  return month;
+}
+
 /**
  * Projects one upcoming cycle with the very checks that will decide it (SPEC §4a). Revenue is the
  * TTM to date; the assessment is aged to the first day of the cycle month; the security snapshot is
  * the latest on file. Whatever our own data cannot tell stays unknown and never puts a partner at risk.
  */
 export function projectCycle(cycle: UpcomingCycle, evidence: ProjectionEvidence, policy: Policy, asOf: IsoDate): Projection {
-  const cycleStart = firstDayOf(cycle.cycle);
+  const { cycleStart, actBy } = datesOf(cycle.cycle);
   const checks: ProjectedCheck[] =
     cycle.trigger === 'renewal'
       ? [projected(revenueCheck(evidence.revenue, policy)), projectedAssessment(assessmentCheck(evidence.assessment ?? [], policy, cycleStart), asOf)]
@@ -120,9 +144,9 @@ export function projectCycle(cycle: UpcomingCycle, evidence: ProjectionEvidence,
     asOf,
     status: checks.some((check) => check.atRisk) ? 'at_risk' : checks.some((check) => check.result === 'unknown') ? 'needs_data' : 'on_track',
     checks,
-    actBy: lastDayOf(addMonthsToMonth(cycle.cycle, -1)),
+    actBy,
     basis: {
-      revenueThrough: cycle.trigger === 'renewal' ? (projectionWindow(asOf, policy).months.at(-1) ?? null) : null,
+      revenueThrough: cycle.trigger === 'renewal' ? monthAhead(asOf, -1) : null,
       assessedOn: cycle.trigger === 'renewal' ? assessedOn : null,
       snapshotAsOf: cycle.trigger === 'anniversary' ? (evidence.security?.asOf ?? null) : null,
     },
