@@ -48,7 +48,8 @@ export async function insertWarning(trx: Transaction<Database>, runId: number, p
       as_of: projection.asOf,
       status: 'at_risk',
       act_by: projection.actBy,
-      checks: JSON.stringify(projection.checks),
+      // The evidence behind each figure is what the decision will keep; the warning keeps what it told.
+      checks: JSON.stringify(projection.checks.map((check) => ({ ...check, evidence: {} }))),
       basis: JSON.stringify(projection.basis),
       notice_id: null,
       recorded_at: recordedAt,

@@ -57,9 +57,10 @@ describe.each(ENGINES)('early warnings through the command line, on %s', (engine
     return { code: result.code, json: JSON.parse(result.stdout) as RunJson };
   };
   const warned = (json: RunJson) => json.warnings.map((w) => `${w.partnerId} ${w.trigger} ${w.cycle} ${w.monthsBefore}`);
+  /** The .eml files, with quoted-printable soft line breaks undone so that sentences can be matched. */
   const emlTexts = () => {
     try {
-      return readdirSync(env.OUTBOX_DIR!).filter((name) => name.endsWith('.eml')).map((name) => readFileSync(path.join(env.OUTBOX_DIR!, name), 'utf8'));
+      return readdirSync(env.OUTBOX_DIR!).filter((name) => name.endsWith('.eml')).map((name) => readFileSync(path.join(env.OUTBOX_DIR!, name), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '='));
     } catch {
       return [];
     }
@@ -123,6 +124,27 @@ describe.each(ENGINES)('early warnings through the command line, on %s', (engine
     expect(warned((await run('2026-12-10')).json).filter((w) => w.startsWith('W2'))).toEqual([]);
     const outlook = await runCli(['outlook', '--as-of', '2026-12-10', '--json'], env);
     expect((JSON.parse(outlook.stdout) as { cycles: Array<{ partnerId: string }> }).cycles.map((c) => c.partnerId)).toEqual(['W1', 'W3']);
+  });
+
+  it('the operations summary, the report and explain show who was warned, and the projected TTM against the threshold', async () => {
+    const withOps = { ...env, OPS_EMAIL: 'ops@example.com' };
+    const result = await runCli(['run', '--as-of', '2026-10-15'], withOps, () => new Date('2026-10-15T06:00:00Z'));
+    expect(result.code).toBe(0);
+    const summary = emlTexts().find((text) => /^To: ops@example\.com/m.test(text))!;
+    expect(summary).toContain('At risk in the coming months (warned in this run): 1');
+    expect(summary).toMatch(/W1 Short Revenue Ltd: renewal cycle 2027-01, in 3 month\(s\)/);
+
+    const at = () => new Date('2026-10-20T06:00:00Z');
+    const html = (await runCli(['report', '--format', 'html'], env, at)).stdout;
+    expect(html).toContain('At risk in the next 3 months (1)');
+    expect(html).toMatch(/<svg class="ttm-chart"[\s\S]*data-partner="W1"[\s\S]*\$720,000\.00[\s\S]*threshold \$1,000,000\.00/);
+    const json = JSON.parse((await runCli(['report', '--format', 'json'], env, at)).stdout) as { warnings: Array<{ partnerId: string; projectedTtmUsd: string }> };
+    expect(json.warnings.map((w) => `${w.partnerId} ${w.projectedTtmUsd}`)).toEqual(['W1 720000.00']);
+    const csv = (await runCli(['report', '--format', 'csv'], env, at)).stdout;
+    expect(csv).toMatch(/^W1,Short Revenue Ltd,renewal,2027-01,at_risk,no,2026-10-15,/m);
+    const explained = (await runCli(['explain', 'W1', '--as-of', '2026-10-20'], env, at)).stdout;
+    expect(explained).toContain('2027-01 renewal, 3 month(s) ahead: at risk');
+    expect(explained).toMatch(/ttm_revenue +fail +720000\.00 \(required >= 1000000\.00, 280000\.00 short\)/);
   });
 
   it('outlook lists every cycle of the next months, at risk first, and records and sends nothing', async () => {
