@@ -1,6 +1,6 @@
 import type { Decision, IsoDate, Locale, NoticeKind, Partner } from '../domain/types.js';
 import type { Policy } from '../policy/policy.js';
-import { firstDayOf, lastDayOf, ttmWindow } from '../rules/months.js';
+import { addMonthsToMonth, firstDayOf } from '../rules/months.js';
 import type { ProjectedCheck, Projection } from '../rules/projection.js';
 import { type NoticeWarnings, oneLine, type RenderedMail, renderPartnerNotice, showCheck, subjectLine, type Templates, WORDS, type Words } from './render.js';
 
@@ -72,7 +72,8 @@ export function warningViews(projections: Projection[], locale: Locale, policy: 
   const words = WORDS[locale];
   const phrases = WARNING_WORDS[locale];
   return projections.map((projection) => {
-    const window = ttmWindow(projection.cycle, policy.revenue.windowMonths);
+    // The cycle's TTM window: the whole months before it, ending the day the partner must act by.
+    const windowStart = firstDayOf(addMonthsToMonth(projection.cycle, -policy.revenue.windowMonths));
     return {
       title: words.trigger[projection.trigger](words.month(projection.cycle)),
       cycleMonth: words.month(projection.cycle),
@@ -80,8 +81,8 @@ export function warningViews(projections: Projection[], locale: Locale, policy: 
       severalMonths: projection.monthsBefore > 1,
       actBy: words.date(projection.actBy),
       basis: basisText(projection, words, phrases),
-      cycleWindowFrom: words.date(window.from),
-      cycleWindowTo: words.date(lastDayOf(window.months.at(-1)!)),
+      cycleWindowFrom: words.date(windowStart),
+      cycleWindowTo: words.date(projection.actBy),
       cycleStart: words.date(firstDayOf(projection.cycle)),
       maxAgeDays: policy.assessment.maxAgeDays,
       items: projection.checks.filter((check) => check.atRisk).map((check) => itemView(check, projection, words, phrases)),
