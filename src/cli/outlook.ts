@@ -1,22 +1,13 @@
 import type { Command } from 'commander';
-import type { Store } from '../db/database.js';
-import type { IsoDate } from '../domain/types.js';
 import { UsageError } from '../errors.js';
-import type { Policy } from '../policy/policy.js';
 import { buildOutlook, formatOutlook } from '../report/outlook.js';
 import { projectUpcoming } from '../run/projections.js';
-
-/** What the command needs from the program around it: a read-only store with the policy, and the as-of date. */
-export interface OutlookDeps {
-  withReadContext(action: (context: { store: Store; policy: Policy }) => Promise<void>): Promise<void>;
-  resolveAsOf(option: string | undefined, policy: Policy): IsoDate;
-  write(text: string): void;
-}
+import { type CommandContext, resolveAsOf, withRunContext } from './context.js';
 
 const MAX_MONTHS = 24;
 
 /** `csp-reeval outlook`: every cycle in the next N months with its projected checks; records and sends nothing. */
-export function addOutlookCommand(program: Command, deps: OutlookDeps): void {
+export function outlookCommand(program: Command, { io }: CommandContext): void {
   program
     .command('outlook')
     .description('upcoming cycles in the next N months and their projected checks, at risk first; decides, records and sends nothing')
@@ -25,11 +16,11 @@ export function addOutlookCommand(program: Command, deps: OutlookDeps): void {
     .option('--json', 'print JSON on stdout')
     .action(async (options: { asOf?: string; months: string; json?: boolean }) => {
       const months = parseMonths(options.months);
-      await deps.withReadContext(async ({ store, policy }) => {
-        const asOf = deps.resolveAsOf(options.asOf, policy);
+      await withRunContext(io, program, 'read', async ({ store, policy }) => {
+        const asOf = resolveAsOf(options.asOf, policy, io);
         const ahead = Array.from({ length: months }, (_, i) => i + 1);
         const outlook = buildOutlook(await projectUpcoming(store, policy, asOf, ahead), { asOf, months, policyVersion: policy.version });
-        deps.write(options.json ? `${JSON.stringify(outlook, null, 2)}\n` : formatOutlook(outlook));
+        io.stdout.write(options.json ? `${JSON.stringify(outlook, null, 2)}\n` : formatOutlook(outlook));
       });
     });
 }

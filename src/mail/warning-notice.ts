@@ -2,7 +2,13 @@ import type { Decision, IsoDate, Locale, NoticeKind, Partner } from '../domain/t
 import type { Policy } from '../policy/policy.js';
 import { addMonthsToMonth, firstDayOf } from '../rules/months.js';
 import type { ProjectedCheck, Projection } from '../rules/projection.js';
-import { type NoticeWarnings, oneLine, type RenderedMail, renderPartnerNotice, showCheck, subjectLine, type Templates, WORDS, type Words } from './render.js';
+import { groupThousands } from '../money/decimal.js';
+import { showCheck } from './check-view.js';
+import { formatDate, formatMonth } from './format.js';
+import { type NoticeWarnings, renderPartnerNotice } from './partner-notice.js';
+import type { RenderedMail, Templates } from './render.js';
+import { oneLine, subjectLine } from './text.js';
+import { type Words, wordsFor } from './words.js';
 
 /** The phrases of a warning that are not sentences: the sentences live in the templates. */
 interface WarningWords {
@@ -69,21 +75,21 @@ export interface WarningView {
 
 /** Each warning as the notice shows it: only the checks at risk, in the partner's words and units. */
 export function warningViews(projections: Projection[], locale: Locale, policy: Pick<Policy, 'revenue' | 'assessment'>): WarningView[] {
-  const words = WORDS[locale];
+  const words = wordsFor(locale);
   const phrases = WARNING_WORDS[locale];
   return projections.map((projection) => {
     // The cycle's TTM window: the whole months before it, ending the day the partner must act by.
     const windowStart = firstDayOf(addMonthsToMonth(projection.cycle, -policy.revenue.windowMonths));
     return {
-      title: words.trigger[projection.trigger](words.month(projection.cycle)),
-      cycleMonth: words.month(projection.cycle),
+      title: words.trigger[projection.trigger](formatMonth(projection.cycle, words.locale)),
+      cycleMonth: formatMonth(projection.cycle, words.locale),
       monthsBefore: projection.monthsBefore,
       severalMonths: projection.monthsBefore > 1,
-      actBy: words.date(projection.actBy),
+      actBy: formatDate(projection.actBy, words.locale),
       basis: basisText(projection, words, phrases),
-      cycleWindowFrom: words.date(windowStart),
-      cycleWindowTo: words.date(projection.actBy),
-      cycleStart: words.date(firstDayOf(projection.cycle)),
+      cycleWindowFrom: formatDate(windowStart, words.locale),
+      cycleWindowTo: formatDate(projection.actBy, words.locale),
+      cycleStart: formatDate(firstDayOf(projection.cycle), words.locale),
       maxAgeDays: policy.assessment.maxAgeDays,
       items: projection.checks.filter((check) => check.atRisk).map((check) => itemView(check, projection, words, phrases)),
     };
@@ -93,11 +99,11 @@ export function warningViews(projections: Projection[], locale: Locale, policy: 
 function itemView(check: ProjectedCheck, projection: Projection, words: Words, phrases: WarningWords): WarningItemView {
   const shown = showCheck(check, words);
   const stale = check.todo && check.missing?.reason === 'assessment_stale';
-  const assessedOn = typeof check.evidence.assessedOn === 'string' ? check.evidence.assessedOn : null;
+  const assessedOn = check.id === 'assessment_score' ? check.assessedOn : null;
   const projected = !check.todo
     ? shown.observed
     : stale && assessedOn
-      ? phrases.staleQuestionnaire(words.date(assessedOn), words.date(firstDayOf(projection.cycle)))
+      ? phrases.staleQuestionnaire(formatDate(assessedOn, words.locale), formatDate(firstDayOf(projection.cycle), words.locale))
       : phrases.missingQuestionnaire;
   return {
     label: words.checkLabel[check.id],
@@ -117,7 +123,7 @@ function itemView(check: ProjectedCheck, projection: Projection, words: Words, p
 /** `USD 182,400.00 short of 1,000,000.00`: the gap and the requirement, grouped as money is. */
 function gapText(check: ProjectedCheck, phrases: WarningWords): string {
   const minimum = /^>= (\S+)$/.exec(check.required)?.[1] ?? check.required;
-  const grouped = (decimal: string) => decimal.replace(/^(-?)(\d+)/, (_, sign: string, digits: string) => `${sign}${digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}`);
+  const grouped = (decimal: string) => decimal.replace(/^(-?)(\d+)/, (_, sign: string, digits: string) => `${sign}${groupThousands(digits)}`);
   return check.unit === 'usd' ? phrases.gap.usd(grouped(check.gap!), grouped(minimum)) : phrases.gap.score(check.gap!.replace(/\.00$/, ''), minimum);
 }
 
@@ -125,8 +131,8 @@ function basisText(projection: Projection, words: Words, phrases: WarningWords):
   const { revenueThrough, assessedOn, snapshotAsOf } = projection.basis;
   const parts =
     projection.trigger === 'renewal'
-      ? [revenueThrough ? phrases.revenueThrough(words.month(revenueThrough)) : null, assessedOn ? phrases.questionnaireOf(words.date(assessedOn)) : null]
-      : [snapshotAsOf ? phrases.snapshotOf(words.date(snapshotAsOf)) : phrases.noSnapshot];
+      ? [revenueThrough ? phrases.revenueThrough(formatMonth(revenueThrough, words.locale)) : null, assessedOn ? phrases.questionnaireOf(formatDate(assessedOn, words.locale)) : null]
+      : [snapshotAsOf ? phrases.snapshotOf(formatDate(snapshotAsOf, words.locale)) : phrases.noSnapshot];
   return parts.filter((part): part is string => part !== null).join(phrases.join);
 }
 
@@ -143,14 +149,14 @@ export function renderPartnerMail(
   const warnings: NoticeWarnings = { anyWarning: views.length > 0, severalWarnings: views.length > 1, warnings: views };
   const decided = renderPartnerNotice({ partner: input.partner, decisions: input.decisions, asOf: input.asOf, warnings }, templates);
   if (decided || views.length === 0) return decided;
-  const words = WORDS[locale];
+  const words = wordsFor(locale);
   const view = {
     lang: locale,
     partnerName: oneLine(input.partner.name),
     partnerId: oneLine(input.partner.partnerId),
-    asOf: words.date(input.asOf),
+    asOf: formatDate(input.asOf, words.locale),
     monthList: [...new Set(views.map((warning) => warning.cycleMonth))].join(words.listSeparator),
-    actBy: words.date(input.warnings.map((warning) => warning.actBy).sort()[0]!),
+    actBy: formatDate(input.warnings.map((warning) => warning.actBy).sort()[0]!, words.locale),
     ...warnings,
   };
   const set = templates.earlyWarning[locale];

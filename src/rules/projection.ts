@@ -1,6 +1,7 @@
+import type { Check } from '../domain/checks.js';
 import type {
   AssessmentLine,
-  Check,
+  CheckRecord,
   CycleRef,
   GraphSecuritySnapshot,
   IsoDate,
@@ -13,6 +14,7 @@ import type {
 } from '../domain/types.js';
 import { isDecimalText, parseDecimal, sub, toFixed } from '../money/decimal.js';
 import type { Policy } from '../policy/policy.js';
+import { type CheckText, checkRecord, checkText } from './check-text.js';
 import { anniversaries, compareCycles, latestBlock } from './due.js';
 import { assessmentCheck, revenueCheck } from './evaluate.js';
 import { addMonthsToMonth, firstDayOf, lastDayOf, monthOf, ttmWindow } from './months.js';
@@ -31,14 +33,20 @@ export interface ProjectionEvidence {
   security?: SecuritySnapshot | GraphSecuritySnapshot | null;
 }
 
-/** A check as projected: at risk when it would fail, or when it is a to-do the partner must do first. */
-export interface ProjectedCheck extends Check {
+/** What a projection adds to a check: whether it is at risk, and by how much. */
+export interface ProjectedMarks {
   atRisk: boolean;
   /** The partner must act before the cycle month (an assessment that is missing or will be too old). */
   todo: boolean;
   /** How far a failing figure is from its requirement, in the check's unit, as exact decimal text. */
   gap?: string;
 }
+
+/** A check as projected, typed as the rules decide it, with its text (`checkText`) alongside. */
+export type ProjectedCheck = Check & CheckText & ProjectedMarks;
+
+/** A projected check as it is stored with its warning: the text of the check, without its evidence. */
+export type ProjectedCheckRecord = Omit<CheckRecord, 'evidence'> & ProjectedMarks;
 
 /** `at_risk`: warn the partner. `needs_data`: our data cannot tell yet; only operations hear of it. */
 export type ProjectionStatus = 'at_risk' | 'on_track' | 'needs_data';
@@ -154,12 +162,16 @@ export function projectCycle(cycle: UpcomingCycle, evidence: ProjectionEvidence,
   };
 }
 
-/** A failing figure is at risk, with its gap when it is an amount or a score below a minimum. */
+/**
+ * A failing figure is at risk, with its gap when it is an amount or a score below a minimum: the
+ * minimum less the figure as shown (truncated), so that the two always add up on the page.
+ */
 function projected(check: Check): ProjectedCheck {
+  const text = checkText(check);
   const fail = check.result === 'fail';
-  const minimum = /^>= (-?\d+(?:\.\d+)?)$/.exec(check.required)?.[1];
-  const numeric = fail && minimum !== undefined && (check.unit === 'usd' || check.unit === 'score') && isDecimalText(check.observed);
-  return { ...check, atRisk: fail, todo: false, ...(numeric ? { gap: toFixed(sub(parseDecimal(minimum), parseDecimal(check.observed)), 2) } : {}) };
+  const minimum = check.id === 'ttm_revenue' ? check.minimumUsd : check.id === 'assessment_score' ? check.passMark.value : null;
+  const gap = fail && minimum !== null && isDecimalText(text.observed) ? { gap: toFixed(sub(minimum, parseDecimal(text.observed)), 2) } : {};
+  return { ...check, ...text, atRisk: fail, todo: false, ...gap };
 }
 
 /** An assessment that is missing, or will be too old by the cycle month, is the partner's to-do. */
@@ -167,7 +179,13 @@ function projectedAssessment(check: Check, asOf: IsoDate): ProjectedCheck {
   const reason = check.missing?.reason;
   if (reason !== 'assessment_missing' && reason !== 'assessment_stale') return projected(check);
   const missing = reason === 'assessment_missing' ? { reason, detail: `no assessment on or before ${asOf}` } : check.missing!;
-  return { ...check, missing, atRisk: true, todo: true };
+  return { ...check, ...checkText(check), missing, atRisk: true, todo: true };
+}
+
+/** The stored form of a projected check: its text and marks; the decision keeps the evidence. */
+export function projectedCheckRecord(check: ProjectedCheck): ProjectedCheckRecord {
+  const { evidence: _evidence, ...record } = checkRecord(check);
+  return { ...record, atRisk: check.atRisk, todo: check.todo, ...(check.gap !== undefined ? { gap: check.gap } : {}) };
 }
 
 const STATUS_ORDER = { at_risk: 0, needs_data: 1, on_track: 2 } as const;
@@ -184,8 +202,8 @@ export function compareProjections(a: Projection, b: Projection): number {
 
 /** A projected check as `run --json` and `outlook --json` show it: the decision's fields, and why it is at risk. */
 export interface ProjectedCheckJson {
-  id: ProjectedCheck['id'];
-  result: ProjectedCheck['result'];
+  id: CheckRecord['id'];
+  result: CheckRecord['result'];
   observed: string;
   required: string;
   atRisk: boolean;
@@ -194,7 +212,7 @@ export interface ProjectedCheckJson {
   missing?: string;
 }
 
-export function projectedCheckJson(check: ProjectedCheck): ProjectedCheckJson {
+export function projectedCheckJson(check: ProjectedCheckRecord | ProjectedCheck): ProjectedCheckJson {
   return {
     id: check.id,
     result: check.result,

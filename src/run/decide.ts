@@ -6,7 +6,9 @@ import type { WarningsForOps } from '../mail/summary-warnings.js';
 import { renderPartnerMail } from '../mail/warning-notice.js';
 import type { Policy } from '../policy/policy.js';
 import { type DueResult, findDueCycles } from '../rules/due.js';
+import { checkText } from '../rules/check-text.js';
 import { evaluate } from '../rules/evaluate.js';
+import { isToldToPartner } from '../rules/told.js';
 import { listRecordedCycles, recordDecision } from '../store/cycles.js';
 import { EvidenceReader } from '../store/evidence.js';
 import { insertNotice } from '../store/notices.js';
@@ -15,7 +17,8 @@ import { linkWarningsToNotice } from '../store/warnings.js';
 import type { Projection } from '../rules/projection.js';
 import type { KnownPartners } from './projections.js';
 import { mailDomain } from './deliver.js';
-import type { RunJson, RunOptions, RunProfile } from './run.js';
+import type { RunOptions, RunProfile } from './run.js';
+import { type RunJson, toJsonDecision } from './run-json.js';
 import { type RunStop, yielder } from './stop.js';
 import { atRiskForOps, findWarnings, recordWarnings, type RunWarnings, toJsonWarning } from './warnings.js';
 
@@ -37,10 +40,10 @@ export interface Recording {
 }
 
 /**
- * Partners whose decisions and notices are recorded in one transaction. Each commit rewrites whole
- * pages (several per partner), so one per partner cost a sixth of a large run. A partner's
- * decisions and its notice still land together or not at all; a crash before the commit leaves
- * that batch undecided, and nothing of it has been sent (sending starts after the last commit).
+ * Partners whose decisions and notices are recorded in one transaction, because each commit
+ * rewrites whole pages (several per partner). A partner's decisions and its notice still land
+ * together or not at all; a crash before the commit leaves that batch undecided, and nothing of
+ * it has been sent (sending starts after the last commit).
  */
 const PARTNERS_PER_COMMIT = 100;
 /** Deciding reads SQLite synchronously and would never let a signal handler run: it steps aside this often. */
@@ -128,7 +131,7 @@ async function decideGroup(group: DueGroup, reader: EvidenceReader, policy: Poli
 
 function addDryRunNotice({ json, templates, options, policy }: DecideContext, group: DueGroup, decided: Decided[], warned: Projection[]): void {
   const toTell = decided
-    .filter(({ decision, firstAwaiting }) => decision.final || (decision.outcome === 'awaiting_support_renewal' && firstAwaiting))
+    .filter(({ decision, firstAwaiting }) => isToldToPartner(decision, { askedToRenewBefore: !firstAwaiting }))
     .map(({ decision }) => decision);
   const rendered = renderPartnerMail({ partner: group.partner, decisions: toTell, warnings: warned, asOf: options.asOf, policy }, templates);
   if (rendered) json.notices.push({ partnerId: group.partner.partnerId, to: group.partner.noticeTo, kinds: rendered.kinds, status: 'dry_run' });
@@ -206,21 +209,4 @@ export async function findDue(
   }
   const names = new Map(partners.map((entry) => [entry.partner.partnerId, entry.partner.name]));
   return { due, groups: [...groups.values()], names, known: { partners, recorded } };
-}
-
-function toJsonDecision(decision: Decision): RunJson['decisions'][number] {
-  return {
-    partnerId: decision.partnerId,
-    trigger: decision.trigger,
-    cycle: decision.cycle,
-    outcome: decision.outcome,
-    checks: decision.checks.map((check) => ({
-      id: check.id,
-      result: check.result,
-      observed: check.observed,
-      required: check.required,
-    })),
-    ...(decision.reapplyEligibleOn ? { reapplyEligibleOn: decision.reapplyEligibleOn } : {}),
-    ...(decision.deadline ? { deadline: decision.deadline } : {}),
-  };
 }

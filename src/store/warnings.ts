@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, EarlyWarningRow } from '../db/schema.js';
 import type { IsoDate, Month, Trigger } from '../domain/types.js';
-import type { ProjectedCheck, Projection } from '../rules/projection.js';
+import { type ProjectedCheckRecord, type Projection, projectedCheckRecord } from '../rules/projection.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -15,7 +15,7 @@ export interface RecordedWarning {
   asOf: IsoDate;
   status: 'at_risk';
   actBy: IsoDate;
-  checks: ProjectedCheck[];
+  checks: ProjectedCheckRecord[];
   basis: Projection['basis'];
   runId: number;
   noticeId: number | null;
@@ -49,7 +49,7 @@ export async function insertWarning(trx: Transaction<Database>, runId: number, p
       status: 'at_risk',
       act_by: projection.actBy,
       // The evidence behind each figure is what the decision will keep; the warning keeps what it told.
-      checks: JSON.stringify(projection.checks.map((check) => ({ ...check, evidence: {} }))),
+      checks: JSON.stringify(projection.checks.map(projectedCheckRecord)),
       basis: JSON.stringify(projection.basis),
       notice_id: null,
       recorded_at: recordedAt,
@@ -90,7 +90,7 @@ function toWarning(row: EarlyWarningRow & { partner_name: string | null }): Reco
     asOf: row.as_of,
     status: 'at_risk',
     actBy: row.act_by,
-    checks: JSON.parse(row.checks) as ProjectedCheck[],
+    checks: JSON.parse(row.checks) as ProjectedCheckRecord[],
     basis: JSON.parse(row.basis) as Projection['basis'],
     runId: Number(row.run_id),
     noticeId: row.notice_id === null ? null : Number(row.notice_id),

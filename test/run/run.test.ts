@@ -35,7 +35,7 @@ const EXPECTED: Record<string, string> = {
 /** Eight partners told of their decisions, and Tailspin (4010008) warned of its January renewal. */
 const PARTNER_NOTICES = 9;
 
-/** The key src/run/lock.ts locks: pinned here, since containers of two versions must agree on it. */
+/** The key src/store/process-lock.ts locks: pinned here, since containers of two versions must agree on it. */
 const ADVISORY_KEY = '7338240117002025';
 
 describe.each(ENGINES)('csp-reeval run on the sample data, on %s', (engine) => {
