@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../log/logger.js';
 import { mailerFor } from '../mail/mailer.js';
 import { loadTemplates } from '../mail/render.js';
 import { loadPolicy, type Policy } from '../policy/policy.js';
+import { registerOverride } from './override.js';
 import { buildExplanation, formatExplanation } from '../report/explain.js';
 import { buildReport, formatReport, type ReportFormat } from '../report/report.js';
 import { parseIsoDate, todayIn } from '../rules/months.js';
@@ -195,6 +196,8 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
         io.stdout.write(formatReport(report, options.format));
       });
     });
+
+  registerOverride(program, { io, templatesDir: path.join(PROJECT_ROOT, 'templates'), withStore: (action) => withRunContext(io, program, 'write', action) });
 
   program
     .command('runs')

@@ -17,7 +17,7 @@ export interface NewNotice extends MailMessage {
   runId: number;
   partnerId: string | null;
   audience: 'partner' | 'ops';
-  kinds: Outcome[] | ['summary'];
+  kinds: Outcome[] | ['summary'] | ['correction'];
   locale: string;
   createdAt: string;
 }
