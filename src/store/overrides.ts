@@ -224,3 +224,24 @@ export async function markOverridesReported(db: Db, runId: number, overrideIds: 
       .execute();
   }
 }
+
+/** An override with the manual decision it recorded, as a run reports it. */
+export interface OverriddenDecision {
+  override: OverrideRecord;
+  checks: Check[];
+  reapplyEligibleOn: string | null;
+}
+
+/** Overrides no run has reported yet, each with its decision's checks and re-apply date, oldest first. */
+export async function overriddenDecisionsNotYetReported(db: Db, partnerId?: string): Promise<OverriddenDecision[]> {
+  let query = db
+    .selectFrom('overrides')
+    .innerJoin('decisions', 'decisions.id', 'overrides.decision_id')
+    .selectAll('overrides')
+    .select(['decisions.checks', 'decisions.reapply_eligible_on'])
+    .where('overrides.reported_run_id', 'is', null)
+    .orderBy('overrides.id');
+  if (partnerId !== undefined) query = query.where('overrides.partner_id', '=', partnerId);
+  const rows = await query.execute();
+  return rows.map(({ checks, reapply_eligible_on, ...row }) => ({ override: toRecord(row), checks: JSON.parse(checks) as Check[], reapplyEligibleOn: reapply_eligible_on }));
+}
