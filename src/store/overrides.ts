@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, OverrideRow } from '../db/schema.js';
 import type { Check, CycleRef, Decision, Outcome } from '../domain/types.js';
 import type { CycleToOverride } from '../rules/override.js';
@@ -26,7 +26,16 @@ export async function findRecordedCycle(db: Db, ref: Pick<CycleRef, 'partnerId' 
   };
 }
 
-/** When the partner was last written to about this cycle (the notice a correction corrects), if ever. */
+/** A partner notice about this cycle that has not gone out yet and tells of no other cycle: the override replaces it. */
+const unsentAndOnlyAbout = (cycleId: number) =>
+  sql<boolean>`notices.status in ('pending', 'failed') and not exists (
+    select 1 from notice_decisions other join decisions d on d.id = other.decision_id
+    where other.notice_id = notices.id and d.cycle_id <> ${cycleId})`;
+
+/**
+ * The notice a correction corrects: the latest one to the partner about this cycle that was sent,
+ * or that will still be sent because it tells of other cycles too; null when there is none.
+ */
 export async function latestPartnerNoticeOfCycle(db: Db, cycleId: number): Promise<{ createdAt: string; sentAt: string | null } | null> {
   const row = await db
     .selectFrom('notices')
@@ -35,11 +44,25 @@ export async function latestPartnerNoticeOfCycle(db: Db, cycleId: number): Promi
     .select(['notices.created_at', 'notices.sent_at'])
     .where('decisions.cycle_id', '=', cycleId)
     .where('notices.audience', '=', 'partner')
-    .where('notices.status', 'not in', ['rejected', 'abandoned'])
+    .where('notices.status', 'in', ['sent', 'pending', 'failed'])
+    .where(({ not }) => not(unsentAndOnlyAbout(cycleId)))
     .orderBy('notices.id', 'desc')
     .limit(1)
     .executeTakeFirst();
   return row ? { createdAt: row.created_at, sentAt: row.sent_at } : null;
+}
+
+/** Keeps a partner from hearing the replaced outcome after its correction: such a notice is never sent. */
+async function supersedeUnsentNotices(trx: Transaction<Database>, cycleId: number): Promise<void> {
+  await trx
+    .updateTable('notices')
+    .set({ status: 'superseded', next_attempt_at: null })
+    .where('audience', '=', 'partner')
+    .where('id', 'in', (eb) =>
+      eb.selectFrom('notice_decisions').innerJoin('decisions', 'decisions.id', 'notice_decisions.decision_id').select('notice_decisions.notice_id').where('decisions.cycle_id', '=', cycleId),
+    )
+    .where(unsentAndOnlyAbout(cycleId))
+    .execute();
 }
 
 export interface NewOverride {
@@ -70,6 +93,7 @@ export async function recordOverride(db: Kysely<Database>, entry: NewOverride): 
     return await db.transaction().execute(async (trx) => {
       const { decision } = entry;
       const cycleId = await claimCycle(trx, entry);
+      if (entry.target.kind === 'recorded') await supersedeUnsentNotices(trx, cycleId);
       const inserted = await trx
         .insertInto('decisions')
         .values({

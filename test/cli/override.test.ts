@@ -109,6 +109,22 @@ describe.each(ENGINES)('csp-reeval override, on %s', (engine) => {
     expect(mail!.html).toContain('2026年10月15日付けでご案内いたしました');
   });
 
+  it('a notice of the replaced outcome that has not gone out yet is never sent: the partner hears only the corrected result', async () => {
+    // The mail server is down for the first run: every notice waits to be retried.
+    expect((await runCli(['run', '--as-of', RUN_DAY], { ...env, SMTP_URL: 'smtp://127.0.0.1:1' }, AT_RUN)).code).toBe(1);
+    expect((await override(['4010003', '--cycle', '2026-10', '--trigger', 'renewal', '--outcome', 'confirmed', ...APPEAL])).code).toBe(0);
+    const statusOf = async (kinds: string) => (await temp.query<{ status: string }>("select status from notices where partner_id = '4010003' and kinds = ?", [kinds])).map((n) => n.status);
+    expect(await statusOf('["transition_required"]')).toEqual(['superseded']);
+    expect((await runCli(['run', '--as-of', OVERRIDE_DAY], env, AT_OVERRIDE)).code).toBe(0);
+    const mails = (await Promise.all(emls().map(async (name) => simpleParser(readFileSync(path.join(env.OUTBOX_DIR!, name)))))).filter((m) => (m.to as { text: string }).text === 'csp@hikari-sol.example.jp');
+    expect(mails.map((m) => m.subject)).toEqual(['CSP 直接請求パートナー再評価（2026年10月）の結果のお知らせ（株式会社ひかりソリューションズ 御中）']);
+    expect(await statusOf('["transition_required"]')).toEqual(['superseded']);
+    expect(await statusOf('["correction"]')).toEqual(['sent']);
+    // Every other notice that waited went out as usual.
+    expect(await temp.query("select partner_id from notices where status not in ('sent', 'superseded')")).toEqual([]);
+    expect(emls().length).toBeGreaterThan(5);
+  });
+
   it('the re-apply wait is lifted: the partner is due again for its later cycles', async () => {
     await firstRun();
     const dueIn = async (asOf: string) => JSON.parse((await runCli(['due', '--as-of', asOf, '--json'], env, AT_OVERRIDE)).stdout) as { due: Array<{ partnerId: string; trigger: string; cycle: string }>; blocked: Array<{ partnerId: string }> };
