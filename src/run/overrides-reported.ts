@@ -1,0 +1,46 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { IsoDate, Outcome } from '../domain/types.js';
+import { markOverridesReported, type OverriddenDecision, overriddenDecisionsNotYetReported } from '../store/overrides.js';
+
+/** What `run --json` and `report` add to a decision a person made: who, why, and the outcome it replaced. */
+export interface OverrideFields {
+  overriddenBy: string;
+  reason: string;
+  replacedOutcome: Outcome | null;
+}
+
+export interface OverriddenJsonDecision extends OverrideFields {
+  partnerId: string;
+  trigger: string;
+  cycle: string;
+  outcome: Outcome;
+  checks: Array<{ id: string; result: string; observed: string; required: string }>;
+  reapplyEligibleOn?: IsoDate;
+}
+
+export function overrideFields(entry: { overriddenBy: string; reason: string; replacedOutcome: Outcome | null }): OverrideFields {
+  return { overriddenBy: entry.overriddenBy, reason: entry.reason, replacedOutcome: entry.replacedOutcome };
+}
+
+function toJson({ override, checks, reapplyEligibleOn }: OverriddenDecision): OverriddenJsonDecision {
+  return {
+    partnerId: override.partnerId,
+    trigger: override.trigger,
+    cycle: override.cycle,
+    outcome: override.outcome,
+    checks: checks.map(({ id, result, observed, required }) => ({ id, result, observed, required })),
+    ...(reapplyEligibleOn ? { reapplyEligibleOn } : {}),
+    ...overrideFields(override),
+  };
+}
+
+/**
+ * The decisions people made since the last run reported them: a run shows each once, beside the
+ * decisions it made itself (a dry run shows them and marks nothing).
+ */
+export async function reportOverridesInRun(db: Kysely<Database>, options: { partnerId?: string; runId: number | null }): Promise<OverriddenJsonDecision[]> {
+  const overridden = await overriddenDecisionsNotYetReported(db, options.partnerId);
+  if (options.runId !== null && overridden.length > 0) await markOverridesReported(db, options.runId, overridden.map((entry) => entry.override.id));
+  return overridden.map(toJson);
+}
