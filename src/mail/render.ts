@@ -4,6 +4,7 @@ import Handlebars from 'handlebars';
 import type { Check, CheckId, CheckResult, Decision, IsoDate, Locale, Month, Outcome, Partner, Trigger } from '../domain/types.js';
 import { compare, isDecimalText, mul, parseDecimal, rational, toFixed } from '../money/decimal.js';
 import { addMonthsToMonth, monthOf } from '../rules/months.js';
+import { type OverrideSummaryItem, overridesView } from './ops-overrides.js';
 
 type Render = (view: object) => string;
 
@@ -32,6 +33,7 @@ export interface OpsSummaryInput {
   needsReview: Array<{ partnerId: string; partnerName: string; trigger: string; cycle: string; missing: string[] }>;
   missingSupportPlan: Array<{ partnerId: string; partnerName: string }>;
   failedSends: Array<{ partnerId: string | null; to: string[]; error: string }>;
+  overrides?: OverrideSummaryItem[];
 }
 
 const LOCALES: readonly Locale[] = ['ja', 'en'];
@@ -219,6 +221,7 @@ export function renderOpsSummary(input: OpsSummaryInput, templates: Templates): 
     needsReviewCount: input.needsReview.length,
     missingSupportPlanCount: input.missingSupportPlan.length,
     failedSendCount: input.failedSends.length,
+    ...overridesView(input.overrides ?? []),
   };
   const set = templates.opsSummary;
   const subject = subjectLine(set.subject(view));

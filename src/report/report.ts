@@ -1,6 +1,7 @@
 import type { Store } from '../db/database.js';
 import type { Check } from '../domain/types.js';
 import type { Policy } from '../policy/policy.js';
+import { overridesOfDecisions, type OverrideRecord } from '../store/overrides.js';
 import { renderReportHtml } from './html.js';
 
 export type ReportFormat = 'csv' | 'json' | 'html';
@@ -21,6 +22,10 @@ export interface ReportRow {
   ttmResult: Check['result'] | null;
   missing: string[];
   noticeStatus: string | null;
+  /** Set when a person recorded the latest decision (`csp-reeval override`). */
+  overriddenBy: string | null;
+  reason: string | null;
+  replacedOutcome: string | null;
 }
 
 /** A partner's notice, or the operations summary (`audience: 'ops'`), which belongs to no partner. */
@@ -61,6 +66,7 @@ export async function buildReport(store: Store, policy: Policy, cycle?: string):
       'cycles.decided_on',
       'cycles.reapply_eligible_on',
       'cycles.deadline',
+      'cycles.last_decision_id',
       'decisions.policy_version',
       'decisions.checks',
     ])
@@ -69,6 +75,7 @@ export async function buildReport(store: Store, policy: Policy, cycle?: string):
     .orderBy('cycles.trigger');
   if (cycle) query = query.where('cycles.cycle', '=', cycle);
   const rows = await query.execute();
+  const overrides = await overridesOfDecisions(store.db, rows.flatMap((row) => (row.last_decision_id === null ? [] : [Number(row.last_decision_id)])));
 
   // The partner is the notice's own, never a decision's: the operations summary covers every
   // partner's decisions and belongs to none of them.
@@ -136,9 +143,15 @@ export async function buildReport(store: Store, policy: Policy, cycle?: string):
         ttmResult: checks.find((c) => c.id === 'ttm_revenue')?.result ?? null,
         missing: checks.filter((c) => c.result === 'unknown' && c.missing).map((c) => `${c.id}: ${c.missing!.detail}`),
         noticeStatus: noticeByCycle.get(Number(row.cycle_id)) ?? null,
+        ...overrideColumns(row.last_decision_id === null ? undefined : overrides.get(Number(row.last_decision_id))),
       };
     }),
   };
+}
+
+/** Who overrode the cycle's latest decision, why, and what it replaced; nulls for a decision made by a run. */
+function overrideColumns(override: OverrideRecord | undefined): Pick<ReportRow, 'overriddenBy' | 'reason' | 'replacedOutcome'> {
+  return { overriddenBy: override?.overriddenBy ?? null, reason: override?.reason ?? null, replacedOutcome: override?.replacedOutcome ?? null };
 }
 
 /** The TTM revenue when the check could establish it; an unknown check has no figure to show. */
@@ -150,7 +163,7 @@ function knownTtm(checks: Check[]): string | null {
 export function formatReport(report: Report, format: ReportFormat): string {
   if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
   if (format === 'html') return renderReportHtml(report);
-  const header = ['partner_id', 'partner_name', 'trigger', 'cycle', 'outcome', 'final', 'decided_on', 'policy_version', 'ttm_revenue_usd', 'checks', 'missing', 'reapply_eligible_on', 'deadline', 'notice_status'];
+  const header = ['partner_id', 'partner_name', 'trigger', 'cycle', 'outcome', 'final', 'decided_on', 'policy_version', 'ttm_revenue_usd', 'checks', 'missing', 'reapply_eligible_on', 'deadline', 'notice_status', 'overridden_by', 'reason', 'replaced_outcome'];
   const lines = [header.map(csvCell).join(',')];
   for (const row of report.rows) {
     lines.push(
@@ -169,6 +182,9 @@ export function formatReport(report: Report, format: ReportFormat): string {
         row.reapplyEligibleOn ?? '',
         row.deadline ?? '',
         row.noticeStatus ?? '',
+        row.overriddenBy ?? '',
+        row.reason ?? '',
+        row.replacedOutcome ?? (row.overriddenBy ? 'due, not decided' : ''),
       ]
         .map(csvCell)
         .join(','),

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { IsoDate, Outcome } from '../domain/types.js';
-import { markOverridesReported, type OverriddenDecision, overriddenDecisionsNotYetReported } from '../store/overrides.js';
+import type { OverrideSummaryItem } from '../mail/ops-overrides.js';
+import { markOverridesReported, type OverriddenDecision, overriddenDecisionsNotYetReported, overridesOfDecisions } from '../store/overrides.js';
 
 /** What `run --json` and `report` add to a decision a person made: who, why, and the outcome it replaced. */
 export interface OverrideFields {
@@ -43,4 +44,21 @@ export async function reportOverridesInRun(db: Kysely<Database>, options: { part
   const overridden = await overriddenDecisionsNotYetReported(db, options.partnerId);
   if (options.runId !== null && overridden.length > 0) await markOverridesReported(db, options.runId, overridden.map((entry) => entry.override.id));
   return overridden.map(toJson);
+}
+
+/** The overrides among the decisions an operations summary is about to cover, oldest first. */
+export async function overridesForSummary(db: Kysely<Database>, decisionIds: number[], names: Map<string, string>): Promise<OverrideSummaryItem[]> {
+  const overrides = [...(await overridesOfDecisions(db, decisionIds)).values()].sort((a, b) => a.id - b.id);
+  return overrides.map((override) => ({
+    partnerId: override.partnerId,
+    partnerName: names.get(override.partnerId) ?? override.partnerId,
+    trigger: override.trigger,
+    cycle: override.cycle,
+    replacedOutcome: override.replacedOutcome,
+    outcome: override.outcome,
+    by: override.overriddenBy,
+    reason: override.reason,
+    at: override.overriddenAt,
+    noticeWithheld: override.noticeId === null,
+  }));
 }

@@ -14,6 +14,7 @@ import { acquireLock } from './lock.js';
 import { RunProgress } from './progress.js';
 import { finishRun, startRun } from './runs.js';
 import { RunStop } from './stop.js';
+import { type OverrideFields, overridesForSummary, reportOverridesInRun } from './overrides-reported.js';
 
 export { findDue } from './decide.js';
 export { emptyCounts } from './deliver.js';
@@ -53,6 +54,7 @@ export interface RunJson {
   dryRun: boolean;
   policyVersion: string;
   runId: number | null;
+  /** Also the decisions people made since the last run, each with its `OverrideFields`. */
   decisions: Array<{
     partnerId: string;
     trigger: string;
@@ -61,7 +63,7 @@ export interface RunJson {
     checks: Array<{ id: string; result: string; observed: string; required: string }>;
     reapplyEligibleOn?: IsoDate;
     deadline?: IsoDate;
-  }>;
+  } & Partial<OverrideFields>>;
   notices: Array<{ partnerId: string; to: string[]; kinds: string[]; status: 'sent' | 'failed' | 'dry_run' }>;
   missingSupportPlan: string[];
   stopped: boolean;
@@ -102,11 +104,13 @@ export async function runReevaluation(deps: RunDeps, options: RunOptions): Promi
     ...(options.profile ? { profile: options.profile } : {}),
   });
   const context = { store, policy, templates: deps.templates, json, counts };
+  const onlyPartner = options.partnerId !== undefined ? { partnerId: options.partnerId } : {};
 
   if (options.dryRun) {
     const stop = new RunStop(options.signal, undefined);
     try {
       await decideDue({ ...context, options: decideOptions(options.log.child({ dryRun: true })), stop, recording: null });
+      json.decisions.push(...(await reportOverridesInRun(store.db, { ...onlyPartner, runId: null })));
     } finally {
       stop.dispose();
     }
@@ -131,6 +135,7 @@ export async function runReevaluation(deps: RunDeps, options: RunOptions): Promi
     const log = options.log.child({ runId });
     const recording = { runId, mailFrom: deps.config.mailFrom, committed: (partners: number, decisions: number) => progress.committed(partners, decisions) };
     const decided = await decideDue({ ...context, options: decideOptions(log), stop, recording });
+    json.decisions.push(...(await reportOverridesInRun(store.db, { ...onlyPartner, runId })));
     progress.due = decided.groups;
 
     const delivery: Delivery = { deps, options, log, stop, sent: () => progress.sent++ };
@@ -176,6 +181,7 @@ async function deliver(delivery: Delivery, runId: number, json: RunJson, decided
     needsReview: decided.needsReview,
     missingSupportPlan: decided.due.missingSupportPlan.map((partnerId) => ({ partnerId, partnerName: decided.names.get(partnerId) ?? partnerId })),
     failedSends: sent.failed,
+    overrides: await overridesForSummary(deps.store.db, unreported.map((d) => d.id), decided.names),
   };
   return sent.failed.length + (await sendOpsSummary(delivery, runId, ops, unreported.map((d) => d.id)));
 }

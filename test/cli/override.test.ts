@@ -125,6 +125,49 @@ describe.each(ENGINES)('csp-reeval override, on %s', (engine) => {
     expect(emls().length).toBeGreaterThan(5);
   });
 
+  it('explain, report (csv, json, html), run --json and the next ops summary show who overrode, why, and the outcome replaced — once in the run and the summary', async () => {
+    await firstRun();
+    expect((await override(['4010003', '--cycle', '2026-10', '--trigger', 'renewal', '--outcome', 'confirmed', ...APPEAL])).code).toBe(0);
+    expect((await override(['4010001', '--cycle', '2026-10', '--trigger', 'renewal', '--outcome', 'transition_required', '--reason', 'renewal cancelled', '--by', 'ops-lead@example.com', '--no-notice'])).code).toBe(0);
+
+    const explained = await runCli(['explain', '4010003', '--as-of', OVERRIDE_DAY], env, AT_OVERRIDE);
+    expect(explained.code).toBe(0);
+    expect(explained.stdout).toMatch(/decision \d+ in run 1, as of 2026-10-15, policy 2025-10: transition_required\n/);
+    expect(explained.stdout).toMatch(/decision \d+ by override of Keiko Sato <k\.sato@example\.com> at 2026-11-02T09:30:00\.000Z, as of 2026-11-02, policy 2025-10: transition_required → confirmed\n    reason: Microsoft granted the appeal/);
+    const explainedJson = JSON.parse((await runCli(['explain', '4010003', '--as-of', OVERRIDE_DAY, '--json'], env, AT_OVERRIDE)).stdout) as { cycles: Array<{ decisions: Array<Record<string, unknown>> }> };
+    expect(explainedJson.cycles[0]!.decisions.map((d) => [d.outcome, d.overriddenBy, d.replacedOutcome])).toEqual([
+      ['transition_required', undefined, undefined],
+      ['confirmed', APPEAL[3], 'transition_required'],
+    ]);
+
+    const report = JSON.parse((await runCli(['report', '--format', 'json'], env, AT_OVERRIDE)).stdout) as { rows: Array<Record<string, unknown>> };
+    const rowOf = (partnerId: string) => report.rows.find((row) => row.partnerId === partnerId && row.trigger === 'renewal');
+    expect(rowOf('4010003')).toMatchObject({ outcome: 'confirmed', overriddenBy: APPEAL[3], reason: APPEAL[1], replacedOutcome: 'transition_required' });
+    expect(rowOf('4010001')).toMatchObject({ outcome: 'transition_required', overriddenBy: 'ops-lead@example.com', reason: 'renewal cancelled', replacedOutcome: 'confirmed' });
+    expect(rowOf('4010004')).toMatchObject({ overriddenBy: null, reason: null, replacedOutcome: null });
+    const csv = (await runCli(['report', '--format', 'csv'], env, AT_OVERRIDE)).stdout.split('\r\n');
+    expect(csv[0]).toMatch(/,notice_status,overridden_by,reason,replaced_outcome$/);
+    expect(csv.find((line) => line.startsWith('4010003,'))).toMatch(/,Keiko Sato <k\.sato@example\.com>,Microsoft granted the appeal: revenue booked under a second PGA \(case 2611-0042\),transition_required$/);
+    const html = (await runCli(['report', '--format', 'html'], env, AT_OVERRIDE)).stdout;
+    expect(html).toContain('overridden by Keiko Sato &lt;k.sato@example.com&gt; (was transition_required): Microsoft granted the appeal');
+
+    const runJson = async () => JSON.parse((await runCli(['run', '--as-of', OVERRIDE_DAY, '--json'], env, AT_OVERRIDE)).stdout) as { decisions: Array<Record<string, unknown>> };
+    const first = await runJson();
+    expect(first.decisions.filter((d) => d.overriddenBy !== undefined)).toEqual([
+      expect.objectContaining({ partnerId: '4010003', trigger: 'renewal', cycle: '2026-10', outcome: 'confirmed', overriddenBy: APPEAL[3], reason: APPEAL[1], replacedOutcome: 'transition_required' }),
+      expect.objectContaining({ partnerId: '4010001', outcome: 'transition_required', reapplyEligibleOn: '2027-11-02', overriddenBy: 'ops-lead@example.com', replacedOutcome: 'confirmed' }),
+    ]);
+    expect((await runJson()).decisions.filter((d) => d.overriddenBy !== undefined)).toEqual([]);
+
+    const summaries = (await Promise.all(emls().map(async (name) => simpleParser(readFileSync(path.join(env.OUTBOX_DIR!, name)))))).filter((m) => (m.to as { text: string }).text === 'csp-ops@example.com');
+    const withOverrides = summaries.filter((m) => (m.text ?? '').includes('Overrides since the last summary'));
+    expect(withOverrides).toHaveLength(1);
+    expect(withOverrides[0]!.text).toContain('Overrides since the last summary: 2');
+    expect(withOverrides[0]!.text).toContain('- 4010003 株式会社ひかりソリューションズ: renewal cycle 2026-10, transition_required -> confirmed\n      by Keiko Sato <k.sato@example.com> at 2026-11-02 09:30:00 UTC\n      reason: Microsoft granted the appeal');
+    expect(withOverrides[0]!.text).toContain('by ops-lead@example.com at 2026-11-02 09:30:00 UTC (partner not told)');
+    expect(withOverrides[0]!.html).toContain('Keiko Sato &lt;k.sato@example.com&gt;');
+  });
+
   it('the re-apply wait is lifted: the partner is due again for its later cycles', async () => {
     await firstRun();
     const dueIn = async (asOf: string) => JSON.parse((await runCli(['due', '--as-of', asOf, '--json'], env, AT_OVERRIDE)).stdout) as { due: Array<{ partnerId: string; trigger: string; cycle: string }>; blocked: Array<{ partnerId: string }> };
