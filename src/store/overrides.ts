@@ -231,13 +231,6 @@ export async function overridesOfDecisions(db: Db, decisionIds: number[]): Promi
   return result;
 }
 
-/** Overrides no run has reported in its result yet, oldest first. */
-export async function overridesNotYetReported(db: Db, partnerId?: string): Promise<OverrideRecord[]> {
-  let query = db.selectFrom('overrides').selectAll().where('reported_run_id', 'is', null).orderBy('id');
-  if (partnerId !== undefined) query = query.where('partner_id', '=', partnerId);
-  return (await query.execute()).map(toRecord);
-}
-
 export async function markOverridesReported(db: Db, runId: number, overrideIds: number[]): Promise<void> {
   for (let first = 0; first < overrideIds.length; first += 500) {
     await db
