@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { main } from '../src/cli/main.js';
 import { exitAfterOutput } from '../src/cli/exit.js';
-import { SIGNAL_EXIT } from '../src/errors.js';
+import { SIGNAL_EXIT } from '../src/cli/exit.js';
 
 const controller = new AbortController();
 let finished = false;

@@ -1,6 +1,6 @@
 /**
- * The few failures the entry point maps to exit codes. Everything else is a bug and exits 70.
- * Only the entry point (src/cli/main.ts) turns these into exit codes.
+ * Every error class of the job. The CLI (src/cli/report-error.ts) maps the first few to exit codes;
+ * the others are caught where they arise and become one of those, and anything else is a bug (70).
  */
 
 /** Bad input or usage: exit 2. The message names what is wrong (file, line, column, value). */
@@ -63,10 +63,44 @@ export class InterruptedError extends Error {
   }
 }
 
-export const EXIT = { ok: 0, sendFailed: 1, usage: 2, locked: 3, environment: 4, internal: 70 } as const;
+/**
+ * Every failure of `send`. Permanent means sending this same message again cannot succeed (the
+ * server refused it with a 5xx reply, or the message itself is malformed); anything else is
+ * worth retrying on a later run.
+ */
+export class SendError extends Error {
+  override name = 'SendError';
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+    readonly responseCode?: number,
+  ) {
+    super(message);
+  }
+}
 
-/** 128 + the signal's number, as a shell reports a process that a signal ended. */
-export const SIGNAL_EXIT: Readonly<Record<StopSignal, number>> = { SIGINT: 130, SIGTERM: 143 };
+/** A field of an input file that is not what it should be; the caller adds the file, line, column and value. */
+export class FieldProblem extends Error {}
+
+/** A problem with one line of a JSON Lines file, as a CSV cell's problem. */
+export class LineError extends Error {
+  constructor(readonly problem: { column: string; value: string; message: string }) {
+    super(problem.message);
+  }
+}
+
+/** A file that cannot be read as CSV at all: where, and why. Nothing after it can be trusted. */
+export class CsvSyntaxError extends Error {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Text that is not a decimal number of the form asked for. */
+export class DecimalFormatError extends Error {}
 
 function formatProblems(file: string, problems: RowProblem[], total: number): string {
   const lines = problems.map((p) => {

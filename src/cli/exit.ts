@@ -1,3 +1,10 @@
+import type { StopSignal } from '../errors.js';
+
+export const EXIT = { ok: 0, sendFailed: 1, usage: 2, locked: 3, environment: 4, internal: 70 } as const;
+
+/** 128 + the signal's number, as a shell reports a process that a signal ended. */
+export const SIGNAL_EXIT: Readonly<Record<StopSignal, number>> = { SIGINT: 130, SIGTERM: 143 };
+
 /**
  * Exits with `code` once the readers of stdout and stderr have had every byte. A pipe takes at
  * most 64 KiB at a time and process.exit discards the rest; exiting explicitly still matters, so

@@ -1,9 +1,12 @@
+import path from 'node:path';
 import { type Command, Option } from 'commander';
 import type { Config } from '../config/config.js';
 import type { Store } from '../db/database.js';
-import type { Decision, IsoDate, Outcome, Partner } from '../domain/types.js';
+import type { DecisionRecord, IsoDate, Outcome, Partner } from '../domain/types.js';
 import { UsageError } from '../errors.js';
-import { type CorrectionTemplates, loadCorrectionTemplates, renderCorrectionNotice } from '../mail/correction.js';
+import { type CommandContext, PROJECT_ROOT, withRunContext } from './context.js';
+import { renderCorrectionNotice } from '../mail/correction.js';
+import { loadTemplates, type Templates } from '../mail/render.js';
 import { newMessageId } from '../mail/mailer.js';
 import type { Policy } from '../policy/policy.js';
 import { findDueCycles } from '../rules/due.js';
@@ -14,13 +17,6 @@ import { listRecordedCycles } from '../store/cycles.js';
 import { latestPartnerNoticeOfCycle, findRecordedCycle, recordOverride } from '../store/overrides.js';
 import type { NewNotice } from '../store/notices.js';
 import { findPartner, listPartnersWithTerms } from '../store/partners.js';
-
-export interface OverrideCommandContext {
-  io: { stdout: NodeJS.WritableStream; now: () => Date };
-  templatesDir: string;
-  /** Opens the configuration, the policy and a writable store for the action, and closes them after. */
-  withStore(action: (context: { store: Store; policy: Policy; config: Config }) => Promise<void>): Promise<void>;
-}
 
 interface OverrideOptions {
   cycle?: string;
@@ -33,7 +29,7 @@ interface OverrideOptions {
 }
 
 /** `csp-reeval override`: a recorded human decision that supersedes a cycle's latest one (SPEC §4b). */
-export function registerOverride(program: Command, context: OverrideCommandContext): void {
+export function overrideCommand(program: Command, { io }: CommandContext): void {
   program
     .command('override')
     .description('record a human decision for a cycle (an appeal granted, a review resolved by hand), superseding its latest decision')
@@ -48,10 +44,10 @@ export function registerOverride(program: Command, context: OverrideCommandConte
     .action(async (partnerId: string, options: OverrideOptions) => {
       const parsed = parseOverrideRequest(partnerId, { ...options, notify: options.notice });
       if ('problems' in parsed) throw new UsageError(`override refused, nothing recorded: ${parsed.problems.join('; ')}`);
-      await context.withStore(async ({ store, policy, config }) => {
-        const templates = loadCorrectionTemplates(context.templatesDir);
-        const result = await overrideCycle({ store, policy, config, templates, now: context.io.now }, parsed.request, options.dryRun ?? false);
-        context.io.stdout.write(`${result}\n`);
+      await withRunContext(io, program, 'write', async ({ store, policy, config }) => {
+        const templates = loadTemplates(path.join(PROJECT_ROOT, 'templates'));
+        const result = await overrideCycle({ store, policy, config, templates, now: io.now }, parsed.request, options.dryRun ?? false);
+        io.stdout.write(`${result}\n`);
       });
     });
 }
@@ -60,7 +56,7 @@ interface OverrideDeps {
   store: Store;
   policy: Policy;
   config: Config;
-  templates: CorrectionTemplates;
+  templates: Templates;
   now: () => Date;
 }
 
@@ -100,7 +96,7 @@ async function overrideCycle(deps: OverrideDeps, request: OverrideRequest, dryRu
   return `override ${recorded.overrideId} recorded: ${what}${told}`;
 }
 
-function describe(request: OverrideRequest, decision: Decision, replaced: Outcome | null): string {
+function describe(request: OverrideRequest, decision: DecisionRecord, replaced: Outcome | null): string {
   const wait = decision.reapplyEligibleOn
     ? `, may re-apply from ${decision.reapplyEligibleOn}`
     : replaced === 'transition_required'
@@ -123,7 +119,7 @@ async function correctionNotice(
   deps: OverrideDeps,
   partner: Partner,
   target: CycleToOverride,
-  decision: Decision,
+  decision: DecisionRecord,
   replacedOutcome: Outcome | null,
   createdAt: string,
 ): Promise<Omit<NewNotice, 'runId'>> {

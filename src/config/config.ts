@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { redactUrl } from './redact.js';
 
 /** The environment, read once at the entry point, validated and frozen. */
 export interface Config {
@@ -109,12 +110,4 @@ function isMailbox(text: string): boolean {
   if (/[\r\n]/.test(text)) return false;
   const named = /^[^<>\r\n]*<([^<>]+)>$/.exec(text);
   return isEmail(named ? named[1]! : text);
-}
-
-/** `smtp://user:secret@host` → `smtp://user:***@host`, for anything a person may read. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^@/]*)@/i, (_m, scheme: string, auth: string) => {
-    const user = auth.split(':')[0] ?? '';
-    return `${scheme}${user ? `${user}:***` : '***'}@`;
-  });
 }

@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql, SqliteAdapter, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { Migrator, type MigrationProvider } from 'kysely';
 import pg from 'pg';
+import { redactUrl } from '../config/redact.js';
 import type { Config } from '../config/config.js';
 import { ensureWritableFile, ensureWritableFolder } from '../config/folders.js';
 import { describeEnvironmentFailure } from '../errors.js';
@@ -64,7 +65,7 @@ function openSqlite(file: string, busyTimeoutMs: number): Store {
   try {
     sqlite = new BetterSqlite3(file, { timeout: busyTimeoutMs });
     // Set before the first table is created, and kept by the file after (a no-op on an existing
-    // one): 16 KiB pages make the import of millions of lines write a quarter as many pages.
+    // one): larger pages mean fewer page writes for a bulk import.
     sqlite.pragma(`page_size = ${PAGE_SIZE}`);
     sqlite.pragma('journal_mode = WAL');
   } catch (error) {
@@ -72,9 +73,8 @@ function openSqlite(file: string, busyTimeoutMs: number): Store {
   }
   sqlite.pragma('synchronous = NORMAL');
   // Statement journals in memory: each multi-row insert of an import saves the pages it changes in
-  // one, and a 16 KiB page makes it pass SQLite's 64 KiB spill limit, so every statement wrote its
-  // journal to a temporary file (1.8 GB of writes for a million-line import). The journal is freed
-  // when its statement ends; the few other temporary tables here are small.
+  // one, and with 16 KiB pages it would pass SQLite's 64 KiB spill limit and go to a temporary file.
+  // The journal is freed when its statement ends; the few other temporary tables here are small.
   sqlite.pragma('temp_store = MEMORY');
   sqlite.pragma('foreign_keys = ON');
   return sqliteStore(sqlite, file);
@@ -160,7 +160,7 @@ async function openPostgres(url: string, connectTimeoutMs: number): Promise<Stor
   // own 'error', which the pool stops listening to at checkout: its query fails, or its holder
   // listens, and the process must not end.
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const label = url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+  const label = redactUrl(url);
   await checkPostgresConnection(pool, label, connectTimeoutMs);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
@@ -187,10 +187,10 @@ const STATEMENT_CACHE = 256;
 
 /**
  * The handle kysely sees, with two changes to the statements it asks for:
- * - kysely prepares every query anew. A run asks the same few dozen questions for each partner, and
- *   SQLite compiling them again each time was about a sixth of a whole run over 5M revenue lines. So
- *   statements are kept by their text, the least recently used dropped first. A statement still
- *   being iterated is busy and cannot run again: a fresh one is prepared for that call.
+ * - kysely prepares every query anew, and a run asks the same few dozen questions for each partner,
+ *   so statements are kept by their text rather than compiled again, the least recently used
+ *   dropped first. A statement still being iterated is busy and cannot run again: a fresh one is
+ *   prepared for that call.
  * - its `begin` becomes BEGIN_WRITING.
  */
 function forKysely(sqlite: BetterSqlite3.Database): SqliteDatabase {

@@ -1,4 +1,7 @@
 /** Domain values shared by the rules, the storage, the notices and the reports. No row types here. */
+import type { Check } from './checks.js';
+
+export type { Check } from './checks.js';
 
 /** `YYYY-MM-DD`, a calendar day in the policy's time zone. */
 export type IsoDate = string;
@@ -118,12 +121,14 @@ export type MissingReason =
   | 'requirement_unknown'
   | 'renewal_pending';
 
-export interface Check {
+/**
+ * A check as `run --json`, `explain --json` and the stored decisions hold it: its values as canonical
+ * machine text (`"999999.99"`, `">= 1000000.00"`), made from a typed `Check` by `checkRecord`.
+ */
+export interface CheckRecord {
   id: CheckId;
   result: CheckResult;
-  /** Canonical machine text, as in `run --json`: `"999999.99"`, `"0.75"`, `"none"`, `"2026-11-01"`. */
   observed: string;
-  /** Canonical machine text: `">= 1000000.00"`, `">= 70"`, `"present"`, `"term starting after 2026-10-31"`. */
   required: string;
   unit: CheckUnit;
   /** Set when `result` is `unknown`: what is missing. */
@@ -179,6 +184,9 @@ export interface Decision {
   deadline?: IsoDate;
   termEnd?: IsoDate;
 }
+
+/** A decision with its checks as text, as `explain --json` shows it. */
+export type DecisionRecord = Omit<Decision, 'checks'> & { checks: CheckRecord[] };
 
 /** A cycle as recorded in the database, as due-finding needs it. */
 export interface RecordedCycle {

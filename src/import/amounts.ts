@@ -1,6 +1,6 @@
-import { DecimalFormatError, expandExponent } from '../money/decimal.js';
+import { DecimalFormatError, FieldProblem } from '../errors.js';
+import { expandExponent } from '../money/decimal.js';
 import * as field from './fields.js';
-import { FieldProblem } from './fields.js';
 
 /**
  * Amounts as integer micro-units (amount × 10^6): a JS number while it is a safe integer, a BigInt

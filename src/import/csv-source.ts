@@ -3,6 +3,7 @@ import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { isAscii, isUtf8 } from 'node:buffer';
 import { Parser, type Options } from 'csv-parse';
 import iconv from 'iconv-lite';
+import { CsvSyntaxError } from '../errors.js';
 import {
   completeUtf8Length,
   CR,
@@ -22,16 +23,6 @@ export interface CsvRecord {
   fields: string[];
   /** The line the record starts on, 1 for the header. */
   line: number;
-}
-
-/** A file that cannot be read as CSV at all: where, and why. Nothing after it can be trusted. */
-export class CsvSyntaxError extends Error {
-  constructor(
-    readonly line: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** The parser's synchronous core, which the stream wrapper drives one record at a time. */
@@ -202,8 +193,8 @@ export function* readChunks(file: string, size = CHUNK_BYTES): Generator<Buffer>
  * Line breaks in `bytes`, CRLF, CR and LF counting one each, as an editor shows them; `afterCr`
  * when the bytes before them ended in a CR, so that an LF opening these completes that CRLF.
  * CR and LF are single bytes in UTF-8 and Shift_JIS alike, never part of another character, so
- * the file's own bytes are counted (text is counted through its UTF-8 bytes): turning every chunk
- * into a string first would cost more than a tenth of parsing it.
+ * the file's own bytes are counted (text is counted through its UTF-8 bytes) rather than every
+ * chunk being turned into a string first.
  */
 function lineBreaksIn(bytes: Buffer | string, afterCr = false): number {
   const b = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;

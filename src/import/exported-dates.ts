@@ -1,4 +1,5 @@
-import { digitsAt, FieldProblem, isCalendarDay } from './fields.js';
+import { FieldProblem } from '../errors.js';
+import { digitsAt, isCalendarDay } from './fields.js';
 
 /**
  * Dates as Partner Center and Microsoft Graph write them, and as the tools people pass the files

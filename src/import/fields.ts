@@ -1,10 +1,10 @@
 import { isEmail } from '../config/config.js';
+import { FieldProblem } from '../errors.js';
 
 /**
  * Field parsers for CSV cells. Each returns the clean value, or throws FieldProblem with a reason
  * a person can act on; the caller adds the file, line, column and value.
  */
-export class FieldProblem extends Error {}
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const MONTH = /^(\d{4})-(\d{2})$/;

@@ -1,7 +1,8 @@
 import { readChunks } from './csv-source.js';
 import { LISTED_PROBLEMS, type LineProblem, type ReadEvent, type ReadRequest } from './row-reader.js';
 import { GRAPH_SECURITY_SCORE } from './kinds.js';
-import { LineError, readTenantScore } from './graph-security-score.js';
+import { LineError } from '../errors.js';
+import { readTenantScore } from './graph-security-score.js';
 
 const ROWS_PER_EVENT = 1000;
 const LF = 0x0a;

@@ -1,7 +1,7 @@
 import { isLosslessNumber, parse } from 'lossless-json';
-import { compare, DecimalFormatError, expandExponent, isDecimalText, parseDecimal } from '../money/decimal.js';
+import { DecimalFormatError, FieldProblem, LineError } from '../errors.js';
+import { compare, expandExponent, isDecimalText, parseDecimal } from '../money/decimal.js';
 import { exportedDate } from './exported-dates.js';
-import { FieldProblem } from './fields.js';
 import type { CellProblem } from './kinds.js';
 import { tenantId as tenantGuid } from './kinds.js';
 
@@ -82,13 +82,6 @@ export function readTenantScore(text: string, line: number): TenantScore {
     alerts: readAlerts(byType.get(ALERTS)),
     requirements,
   };
-}
-
-/** A problem with one line of the file, as a CSV cell's problem. */
-export class LineError extends Error {
-  constructor(readonly problem: CellProblem) {
-    super(problem.message);
-  }
 }
 
 function field<T>(column: string, value: string, parseValue: (text: string) => T): T {

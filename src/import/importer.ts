@@ -1,16 +1,17 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../db/database.js';
-import { ImportRejected, type RowProblem, UsageError } from '../errors.js';
+import { ImportRejected, UsageError } from '../errors.js';
 import { type EncodingChoice, sha256OfFile } from './csv-source.js';
 import { ImportSession } from './invoices.js';
-import { hooksFor } from './kind-hooks.js';
-import { type ImportFormat, type ImportKind, type KindSpec, specFor } from './kinds.js';
+import { type FileJob, startJob } from './file-job.js';
+import { type ImportFormat, type ImportKind, specFor } from './kinds.js';
+import { ProblemList } from './problems.js';
 import { type FileRows, openFileRows } from './read-source.js';
-import { LISTED_PROBLEMS, type LineProblem } from './row-reader.js';
 import { createProgress } from './progress.js';
 import type { ImportSummary } from './summary.js';
-import { type ImportTx, withImportTransaction } from './writer.js';
+import { type ImportTx, withImportTransaction } from '../db/bulk-transaction.js';
+import { findImportedBatch, insertPendingBatch } from '../store/import-batches.js';
 
 export interface ImportOptions {
   now: () => Date;
@@ -84,11 +85,6 @@ export function displayName(file: string): string {
   return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }
 
-interface BatchRow {
-  id: number | string;
-  imported_at: string;
-}
-
 async function importInto(tx: ImportTx, kind: ImportKind, file: string, options: ImportOptions, session: ImportSession): Promise<ImportSummary> {
   // The reading thread starts while the file is hashed: it is ready once the batch id is known.
   const rows = openFileRows({ file, kind, encoding: options.encoding ?? 'auto', ...(options.format ? { format: options.format } : {}) }, options.workerMinBytes);
@@ -121,18 +117,14 @@ async function importRows(tx: ImportTx, kind: ImportKind, file: string, options:
     readInWorker: false,
     replacedInvoices: [],
   };
-  const [earlier] = await tx.all<BatchRow>('SELECT id, imported_at FROM import_batches WHERE kind = ? AND sha256 = ? ORDER BY id LIMIT 1', [kind, sha256]);
+  const earlier = await findImportedBatch(tx, kind, sha256);
   if (earlier) {
-    session.batchIds.push(Number(earlier.id));
-    return { ...summary, status: 'unchanged', batchId: Number(earlier.id), importedBefore: earlier.imported_at, millis: Date.now() - started };
+    session.batchIds.push(earlier.id);
+    return { ...summary, status: 'unchanged', batchId: earlier.id, importedBefore: earlier.importedAt, millis: Date.now() - started };
   }
 
   // The batch row comes first so that every row can carry its id; a rejection rolls it back too.
-  const [batch] = await tx.all<{ id: number | string }>(
-    "INSERT INTO import_batches (kind, format, file_name, sha256, encoding, row_count, inserted, replaced, skipped, imported_at) VALUES (?, 'pending', ?, ?, 'pending', 0, 0, 0, 0, ?) RETURNING id",
-    [kind, file, sha256, options.now().toISOString()],
-  );
-  const batchId = Number(batch!.id);
+  const batchId = await insertPendingBatch(tx, { kind, file, sha256, importedAt: options.now().toISOString() });
   summary.batchId = batchId;
   session.batchIds.push(batchId);
 
@@ -160,99 +152,3 @@ async function importRows(tx: ImportTx, kind: ImportKind, file: string, options:
   if (problems.total > 0) throw problems.rejection();
   return job!.finish(Date.now() - started);
 }
-
-class ProblemList {
-  readonly listed: RowProblem[] = [];
-  total = 0;
-  constructor(private readonly file: string) {}
-
-  add(line: number, column: string, value: string, message: string): void {
-    this.total++;
-    if (this.listed.length < LISTED_PROBLEMS) this.listed.push({ file: this.file, line, column, value, message });
-  }
-
-  addAll(problems: LineProblem[], count: number): void {
-    for (const p of problems) if (this.listed.length < LISTED_PROBLEMS) this.listed.push({ file: this.file, ...p });
-    this.total += count;
-  }
-
-  rejection(): ImportRejected {
-    return new ImportRejected(this.file, this.listed, this.total);
-  }
-}
-
-interface FileJob {
-  consume(values: unknown[], lines: number[], rowsRead: number): Promise<void>;
-  finish(millis: number): Promise<ImportSummary>;
-}
-
-/**
- * Writes the checked rows of one file as they come, so memory stays flat; once any row is bad the
- * rest are not written, and the caller rolls back.
- */
-async function startJob(tx: ImportTx, spec: KindSpec, summary: ImportSummary, problems: ProblemList, session: ImportSession): Promise<FileJob> {
-  const table = spec.target.table;
-  const width = spec.target.columns.length;
-  // Revenue lines are counted in revenue_totals (kept exact with them, and small) rather than by
-  // scanning millions of lines before and after.
-  const counting = table === 'revenue_lines' ? 'SELECT coalesce(sum(lines), 0) AS n FROM revenue_totals' : `SELECT count(*) AS n FROM ${table}`;
-  const countRows = async () => Number((await tx.all<{ n: number | string }>(counting))[0]?.n ?? 0);
-  const before = await countRows();
-  const hooks = await hooksFor(tx, spec, session, summary, problems);
-  let written = 0;
-
-  return {
-    async consume(values, lines, rowsRead) {
-      summary.rowsRead += rowsRead;
-      if (problems.total > 0 || lines.length === 0) return;
-      if (hooks.accept) [values, lines] = keepAccepted(values, lines, width, hooks.accept);
-      if (lines.length === 0) return;
-      hooks.observe?.(values, lines.length, width);
-      await hooks.beforeWrite?.();
-      await tx.insertRows(spec.target, values);
-      written += lines.length;
-      await hooks.afterWrite?.(values, lines);
-    },
-    async finish(millis) {
-      await hooks.beforeFinish?.();
-      const after = await countRows();
-      const removed = hooks.removed?.() ?? 0;
-      summary.inserted = after - before + removed;
-      summary.replaced = written + (hooks.written?.() ?? 0) - summary.inserted + removed;
-      summary.millis = millis;
-      await tx.run('UPDATE import_batches SET format = ?, encoding = ?, row_count = ?, inserted = ?, replaced = ?, skipped = ? WHERE id = ?', [
-        summary.format,
-        summary.encoding,
-        summary.rowsRead,
-        summary.inserted,
-        summary.replaced,
-        summary.skipped,
-        summary.batchId,
-      ]);
-      return summary;
-    },
-  };
-}
-
-/** The rows `accept` keeps (it may rewrite them in place), still flat; the same arrays when it keeps all. */
-function keepAccepted(
-  values: unknown[],
-  lines: number[],
-  width: number,
-  accept: (values: unknown[], offset: number, line: number) => boolean,
-): [unknown[], number[]] {
-  let kept: unknown[] | null = null;
-  let keptLines: number[] | null = null;
-  for (let row = 0; row < lines.length; row++) {
-    const ok = accept(values, row * width, lines[row]!);
-    if (!ok && kept === null) {
-      kept = values.slice(0, row * width);
-      keptLines = lines.slice(0, row);
-    } else if (ok && kept !== null) {
-      for (let c = 0; c < width; c++) kept.push(values[row * width + c]);
-      keptLines!.push(lines[row]!);
-    }
-  }
-  return kept === null ? [values, lines] : [kept, keptLines!];
-}
-

@@ -1,7 +1,7 @@
 import { fromMicro, toPlainString } from '../money/decimal.js';
-import type { KindHooks } from './kind-hooks.js';
-import { type ImportSummary, LISTED_UNMATCHED } from './summary.js';
-import type { ImportTx } from './writer.js';
+import type { ImportTx } from '../db/bulk-transaction.js';
+import { deleteEarlierInvoiceLines, sumEarlierInvoiceLines, sumInvoiceLines } from '../store/invoice-lines.js';
+import type { ImportSummary } from './summary.js';
 
 /**
  * What the files of one import (one file, several given together, or a folder, in one
@@ -16,8 +16,6 @@ export class ImportSession {
 
 /** Invoices per query: few enough for every engine's parameter limit, many enough to save round trips. */
 const INVOICES_PER_QUERY = 500;
-
-const FROM_EXPORTS = "transaction_id IS NULL AND batch_id IN (SELECT id FROM import_batches WHERE format = 'partner-center')";
 
 interface Replaced {
   summary: ImportSummary;
@@ -43,23 +41,17 @@ export class InvoiceLedger {
    */
   async replaceEarlier(tx: ImportTx, session: ImportSession, invoices: readonly string[], summary: ImportSummary): Promise<number> {
     let removed = 0;
-    const notThisImport = `batch_id NOT IN (${session.batchIds.map(() => '?').join(', ')})`;
     for (let i = 0; i < invoices.length; i += INVOICES_PER_QUERY) {
       const slice = invoices.slice(i, i + INVOICES_PER_QUERY);
-      const where = `invoice_number IN (${slice.map(() => '?').join(', ')}) AND ${notThisImport} AND ${FROM_EXPORTS}`;
-      const params = [...slice, ...session.batchIds];
-      const earlier = await tx.all<{ invoice_number: string; currency: string; total: string; lines: number | string }>(
-        `SELECT invoice_number, currency, cast(sum(amount_micro) AS text) AS total, count(*) AS lines FROM revenue_lines WHERE ${where} GROUP BY invoice_number, currency`,
-        params,
-      );
+      const earlier = await sumEarlierInvoiceLines(tx, slice, session.batchIds);
       if (earlier.length === 0) continue;
       for (const row of earlier) {
-        let entry = this.replaced.get(row.invoice_number);
-        if (!entry) this.replaced.set(row.invoice_number, (entry = { summary, earlierLines: 0, before: new Map() }));
-        entry.earlierLines += Number(row.lines);
-        entry.before.set(row.currency, BigInt(row.total));
+        let entry = this.replaced.get(row.invoice);
+        if (!entry) this.replaced.set(row.invoice, (entry = { summary, earlierLines: 0, before: new Map() }));
+        entry.earlierLines += row.lines;
+        entry.before.set(row.currency, row.totalMicro);
       }
-      removed += await tx.run(`DELETE FROM revenue_lines WHERE ${where}`, params);
+      removed += await deleteEarlierInvoiceLines(tx, slice, session.batchIds);
     }
     return removed;
   }
@@ -70,13 +62,9 @@ export class InvoiceLedger {
     const after = new Map<string, Map<string, bigint>>();
     for (let i = 0; i < invoices.length; i += INVOICES_PER_QUERY) {
       const slice = invoices.slice(i, i + INVOICES_PER_QUERY);
-      const rows = await tx.all<{ invoice_number: string; currency: string; total: string }>(
-        `SELECT invoice_number, currency, cast(sum(amount_micro) AS text) AS total FROM revenue_lines WHERE invoice_number IN (${slice.map(() => '?').join(', ')}) AND ${FROM_EXPORTS} GROUP BY invoice_number, currency`,
-        slice,
-      );
-      for (const row of rows) {
-        if (!after.has(row.invoice_number)) after.set(row.invoice_number, new Map());
-        after.get(row.invoice_number)!.set(row.currency, BigInt(row.total));
+      for (const row of await sumInvoiceLines(tx, slice)) {
+        if (!after.has(row.invoice)) after.set(row.invoice, new Map());
+        after.get(row.invoice)!.set(row.currency, row.totalMicro);
       }
     }
     for (const invoice of invoices) {
@@ -91,39 +79,4 @@ export class InvoiceLedger {
       });
     }
   }
-}
-
-/**
- * Partner Center lines: the PGA is found by location id (MpnId) first, then by tenant id
- * (PartnerId); an invoice met for the first time in this import replaces every line an earlier
- * Partner Center import held for it.
- */
-export async function partnerCenterHooks(tx: ImportTx, session: ImportSession, summary: ImportSummary): Promise<KindHooks> {
-  const aliases = await tx.all<{ alias_kind: string; alias: string; partner_id: string }>('SELECT alias_kind, alias, partner_id FROM partner_aliases');
-  const byLocation = new Map(aliases.filter((a) => a.alias_kind === 'location').map((a) => [a.alias, a.partner_id]));
-  const byTenant = new Map(aliases.filter((a) => a.alias_kind === 'tenant').map((a) => [a.alias, a.partner_id]));
-  let pending: string[] = [];
-  let removed = 0;
-  return {
-    accept(values, offset, line) {
-      const mpnId = values[offset] as string | null;
-      const tenant = values[offset + 5] as string | null;
-      const partnerId = (mpnId !== null ? byLocation.get(mpnId) : undefined) ?? (tenant !== null ? byTenant.get(tenant) : undefined);
-      if (partnerId === undefined) {
-        summary.skipped++;
-        if (summary.unmatched.length < LISTED_UNMATCHED) summary.unmatched.push({ line, mpnId, tenantId: tenant });
-        return false;
-      }
-      values[offset] = partnerId;
-      const invoice = values[offset + 6] as string;
-      if (session.invoices.meet(invoice)) pending.push(invoice);
-      return true;
-    },
-    async beforeWrite() {
-      if (pending.length === 0) return;
-      removed += await session.invoices.replaceEarlier(tx, session, pending, summary);
-      pending = [];
-    },
-    removed: () => removed,
-  };
 }

@@ -1,7 +1,9 @@
 import { amountMicro, exportedAmountMicro, withoutTextGuard } from './amounts.js';
 import { exportedDate } from './exported-dates.js';
 import * as field from './fields.js';
-import { FieldProblem } from './fields.js';
+import { FieldProblem } from '../errors.js';
+import type { TableSpec } from '../db/bulk-transaction.js';
+import { TARGETS } from '../store/import-targets.js';
 
 /**
  * What each input file holds (SPEC §2): its columns, how a row becomes the values of one table
@@ -23,18 +25,6 @@ export interface CellProblem {
 export interface RowCells {
   get(column: string): string;
   has(column: string): boolean;
-}
-
-export interface TableSpec {
-  table: string;
-  /** Insert columns in order. */
-  columns: readonly string[];
-  /** The unique key a replaced row is found by; null when rows only add. */
-  conflict: readonly string[] | null;
-  /** The predicate of a partial unique index the conflict target names. */
-  conflictWhere?: string;
-  /** Per column, what a conflicting row sets it to (default: the new value). */
-  onConflict?: Readonly<Record<string, string>>;
 }
 
 export interface KindSpec {
@@ -89,11 +79,7 @@ export const PARTNERS: KindSpec = {
   format: 'canonical',
   columns: ['partner_id', 'partner_name', 'onboarded_on', 'notice_to', 'notice_cc', 'locale', 'status', 'tenant_ids', 'location_ids', 'regions'],
   required: ['partner_id', 'partner_name', 'onboarded_on', 'notice_to'],
-  target: {
-    table: 'partners',
-    columns: ['partner_id', 'partner_name', 'onboarded_on', 'notice_to', 'notice_cc', 'locale', 'status', 'tenant_ids', 'location_ids', 'regions', 'batch_id'],
-    conflict: ['partner_id'],
-  },
+  target: TARGETS.partners,
   parse(cells, problems) {
     const before = problems.length;
     const values = [
@@ -121,19 +107,12 @@ export function tenantId(value: string): string {
   return value.toLowerCase();
 }
 
-const REVENUE_TARGET: TableSpec = {
-  table: 'revenue_lines',
-  columns: ['partner_id', 'charge_date', 'amount_micro', 'currency', 'transaction_id', 'tenant_id', 'invoice_number', 'product_category', 'batch_id'],
-  conflict: ['transaction_id'],
-  conflictWhere: 'transaction_id IS NOT NULL',
-};
-
 export const REVENUE: KindSpec = {
   kind: 'revenue',
   format: 'canonical',
   columns: ['partner_id', 'charge_date', 'amount', 'currency', 'transaction_id', 'tenant_id', 'invoice_number', 'product_category'],
   required: ['partner_id', 'charge_date', 'amount', 'currency'],
-  target: REVENUE_TARGET,
+  target: TARGETS.revenueLines,
   parse(cells, problems) {
     const before = problems.length;
     const values = [
@@ -163,7 +142,7 @@ export const PARTNER_CENTER_REVENUE: KindSpec = {
     ['MpnId', 'PartnerId'],
     ['ChargeStartDate', 'OrderDate'],
   ],
-  target: REVENUE_TARGET,
+  target: TARGETS.revenueLines,
   parse(cells, problems) {
     const before = problems.length;
     const dateColumn = cells.has('ChargeStartDate') && cells.get('ChargeStartDate').trim() !== '' ? 'ChargeStartDate' : 'OrderDate';
@@ -192,7 +171,7 @@ export const FX_RATES: KindSpec = {
   format: 'canonical',
   columns: ['currency', 'month', 'usd_per_unit'],
   required: ['currency', 'month', 'usd_per_unit'],
-  target: { table: 'fx_rates', columns: ['currency', 'month', 'usd_per_unit', 'batch_id'], conflict: ['currency', 'month'] },
+  target: TARGETS.fxRates,
   parse(cells, problems) {
     const before = problems.length;
     const values = [
@@ -210,11 +189,7 @@ export const ASSESSMENTS: KindSpec = {
   format: 'canonical',
   columns: ['partner_id', 'assessed_on', 'category', 'capability', 'score'],
   required: ['partner_id', 'assessed_on', 'category', 'capability', 'score'],
-  target: {
-    table: 'assessments',
-    columns: ['partner_id', 'assessed_on', 'category', 'capability', 'score', 'batch_id'],
-    conflict: ['partner_id', 'assessed_on', 'category', 'capability'],
-  },
+  target: TARGETS.assessments,
   parse(cells, problems) {
     const before = problems.length;
     const values = [
@@ -229,22 +204,12 @@ export const ASSESSMENTS: KindSpec = {
   fileKey: (values) => values.slice(0, 4).join(' '),
 };
 
-/** Every snapshot, from either source: a later one of the same partner and day replaces it whole. */
-const SECURITY_TARGET: TableSpec = {
-  table: 'security_snapshots',
-  columns: [
-    'partner_id', 'as_of', 'admin_users', 'admin_users_with_mfa', 'security_contact', 'alerts_total', 'alerts_responded_in_time',
-    'source', 'contact_status', 'average_response_hours', 'details', 'batch_id',
-  ],
-  conflict: ['partner_id', 'as_of'],
-};
-
 export const SECURITY: KindSpec = {
   kind: 'security',
   format: 'canonical',
   columns: ['partner_id', 'as_of', 'admin_users', 'admin_users_with_mfa', 'security_contact', 'alerts_total', 'alerts_responded_in_time'],
   required: ['partner_id', 'as_of', 'admin_users', 'admin_users_with_mfa', 'alerts_total', 'alerts_responded_in_time'],
-  target: SECURITY_TARGET,
+  target: TARGETS.securitySnapshots,
   parse(cells, problems) {
     const before = problems.length;
     const values = [
@@ -278,7 +243,7 @@ export const SUPPORT_PLANS: KindSpec = {
   format: 'canonical',
   columns: ['partner_id', 'plan', 'term_start', 'term_end'],
   required: ['partner_id', 'plan', 'term_start', 'term_end'],
-  target: { table: 'support_plans', columns: ['partner_id', 'plan', 'term_start', 'term_end', 'batch_id'], conflict: ['partner_id', 'term_start'] },
+  target: TARGETS.supportPlans,
   parse(cells, problems) {
     const before = problems.length;
     const values = [
@@ -306,7 +271,7 @@ export const GRAPH_SECURITY_SCORE: KindSpec = {
   format: 'graph-security-score',
   columns: [],
   required: [],
-  target: SECURITY_TARGET,
+  target: TARGETS.securitySnapshots,
   parse: () => null,
 };
 

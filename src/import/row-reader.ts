@@ -1,4 +1,5 @@
-import { CsvSyntaxError, type Encoding, type EncodingChoice, openCsv, readChunks } from './csv-source.js';
+import { CsvSyntaxError } from '../errors.js';
+import { type Encoding, type EncodingChoice, openCsv, readChunks } from './csv-source.js';
 import { describeForeignHeader, UNBILLED_TODO } from './foreign-files.js';
 import { readGraphSecurityScore } from './graph-reader.js';
 import {

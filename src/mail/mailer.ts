@@ -3,9 +3,10 @@ import path from 'node:path';
 import { domainToASCII } from 'node:url';
 import nodemailer from 'nodemailer';
 import type { SendMailOptions } from 'nodemailer/lib/mailer';
-import { type Config, isEmail, redactUrl } from '../config/config.js';
+import { type Config, isEmail } from '../config/config.js';
+import { redactUrl, secretRedactor } from '../config/redact.js';
 import type { MailMessage } from '../domain/types.js';
-import { UsageError } from '../errors.js';
+import { SendError, UsageError } from '../errors.js';
 import { Outbox } from './outbox-folder.js';
 
 export type OutgoingMessage = MailMessage;
@@ -38,22 +39,6 @@ export interface MailerOptions {
   smtpUrl: string | null;
   outboxDir: string;
   timeouts?: MailerTimeouts;
-}
-
-/**
- * Every failure of `send`. Permanent means sending this same message again cannot succeed (the
- * server refused it with a 5xx reply, or the message itself is malformed); anything else is
- * worth retrying on a later run.
- */
-export class SendError extends Error {
-  override name = 'SendError';
-  constructor(
-    message: string,
-    readonly permanent: boolean,
-    readonly responseCode?: number,
-  ) {
-    super(message);
-  }
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -272,26 +257,4 @@ function smtpSendError(error: unknown, redact: (text: string) => string): SendEr
   const permanent = responseCode !== undefined && responseCode >= 500 && responseCode !== 503 && !ourSetUp;
   const code = failure.code ? ` [${failure.code}]` : '';
   return new SendError(redact(`SMTP send failed${code}: ${failure.message ?? String(error)}`), permanent, responseCode);
-}
-
-/** Hides the password of the SMTP URL in any text, in the forms it may appear in. */
-function secretRedactor(smtpUrl: string): (text: string) => string {
-  const secrets: string[] = [];
-  try {
-    const password = new URL(smtpUrl).password;
-    if (password) secrets.push(password, safeDecode(password));
-  } catch {
-    const auth = /^[a-z]+:\/\/[^:@/]*:([^@/]*)@/i.exec(smtpUrl);
-    if (auth?.[1]) secrets.push(auth[1], safeDecode(auth[1]));
-  }
-  const ordered = [...new Set(secrets)].sort((a, b) => b.length - a.length);
-  return (text) => ordered.reduce((acc, secret) => acc.split(secret).join('***'), text.split(smtpUrl).join(redactUrl(smtpUrl)));
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }

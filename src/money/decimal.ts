@@ -1,3 +1,5 @@
+import { DecimalFormatError } from '../errors.js';
+
 /**
  * Exact decimal arithmetic on BigInt. Money never passes through a JavaScript number:
  * amounts are stored as integer micro-units and every sum, product and comparison is exact.
@@ -11,8 +13,6 @@ export interface Rational {
   readonly num: bigint;
   readonly den: bigint;
 }
-
-export class DecimalFormatError extends Error {}
 
 /** Parses `-123.45` style text (no exponent, no separators) to an exact rational. */
 export function parseDecimal(text: string): Rational {
@@ -28,18 +28,6 @@ export function parseDecimal(text: string): Rational {
 export function isDecimalText(text: string, maxPlaces = Infinity): boolean {
   const match = DECIMAL_PATTERN.exec(text);
   return match !== null && (match[3]?.length ?? 0) <= maxPlaces;
-}
-
-/** `12.5` → 12500000n (micro-units). Throws when the text has more than six decimal places. */
-export function toMicro(text: string): bigint {
-  const match = DECIMAL_PATTERN.exec(text);
-  if (!match) throw new DecimalFormatError(`not a decimal number: '${text}'`);
-  const [, sign, whole, fraction = ''] = match;
-  if (fraction.length > MICRO_SCALE) {
-    throw new DecimalFormatError(`more than ${MICRO_SCALE} decimal places: '${text}'`);
-  }
-  const magnitude = BigInt(whole! + fraction.padEnd(MICRO_SCALE, '0'));
-  return sign === '-' ? -magnitude : magnitude;
 }
 
 export function fromMicro(micro: bigint): Rational {
@@ -108,6 +96,16 @@ export function toPlainString(value: Rational, maxPlaces = 12): string {
   return toFixed(value, maxPlaces);
 }
 
+/** `12.50` → `12.5`, `3.000` → `3`; text without a decimal point is left as it is. */
+export function trimZeros(text: string): string {
+  return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
+}
+
+/** `1234567` → `1,234,567`: a run of digits, without sign or decimal point. */
+export function groupThousands(digits: string): string {
+  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
 function normalize(num: bigint, den: bigint): Rational {
   if (den === 0n) throw new RangeError('zero denominator');
   if (den < 0n) {
@@ -149,4 +147,14 @@ export function expandExponent(text: string, maxDigits = 400): string | null {
 
 function leadingZeros(text: string): number {
   return text.length - text.replace(/^0+/, '').length;
+}
+
+/** An exact decimal and the text it was written as, for a figure repeated verbatim (a policy threshold). */
+export interface WrittenDecimal {
+  readonly value: Rational;
+  readonly text: string;
+}
+
+export function writtenDecimal(text: string): WrittenDecimal {
+  return { value: parseDecimal(text), text };
 }

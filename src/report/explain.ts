@@ -1,11 +1,13 @@
 import type { Store } from '../db/database.js';
-import type { Check, Decision, IsoDate, Partner, SupportTerm } from '../domain/types.js';
+import type { CheckRecord, DecisionRecord, IsoDate, Partner, SupportTerm } from '../domain/types.js';
 import { UsageError } from '../errors.js';
 import type { Policy } from '../policy/policy.js';
+import { decisionRecord } from '../rules/check-text.js';
 import { evaluate } from '../rules/evaluate.js';
-import { findDue } from '../run/run.js';
+import { findDue } from '../run/decide.js';
 import { EvidenceReader } from '../store/evidence.js';
-import { noticesOfPartner, recipientsOf } from '../store/notices.js';
+import { cyclesOfPartner, decisionsOfPartner } from '../store/cycles.js';
+import { noticeDecisionsOfPartner, noticesOfPartner, recipientsOf } from '../store/notices.js';
 import { type OverrideRecord, overridesOfPartner } from '../store/overrides.js';
 import { listPartnersWithTerms } from '../store/partners.js';
 
@@ -25,11 +27,11 @@ export interface Explanation {
     deadline: string | null;
     toldOn: string | null;
     /** Every decision in order, runs' and people's: an override carries who, why and the outcome it replaced. */
-    decisions: Array<{ id: number; runId: number; decidedOn: string; outcome: string; policyVersion: string; recordedAt: string; checks: Check[] } & Partial<ExplainedOverride>>;
+    decisions: Array<{ id: number; runId: number; decidedOn: string; outcome: string; policyVersion: string; recordedAt: string; checks: CheckRecord[] } & Partial<ExplainedOverride>>;
   }>;
   notices: Array<{ messageId: string; kinds: string[]; status: string; attempts: number; to: string[]; cc: string[]; createdAt: string; sentAt: string | null; lastError: string | null; decisionIds: number[] }>;
   /** What a run on the as-of date would decide now, recorded nowhere. */
-  dueNow: Decision[];
+  dueNow: DecisionRecord[];
   missingSupportPlan: boolean;
   blockedUntil: IsoDate | null;
 }
@@ -47,25 +49,20 @@ export async function buildExplanation(store: Store, policy: Policy, partnerId: 
   if (!entry) throw new UsageError(`no partner with id '${partnerId}' has been imported`);
   const db = store.db;
   const [cycleRows, decisionRows, noticeRows, links, { due, groups }, overrides] = await Promise.all([
-    db.selectFrom('cycles').selectAll().where('partner_id', '=', partnerId).orderBy('cycle').orderBy('trigger').execute(),
-    db.selectFrom('decisions').selectAll().where('partner_id', '=', partnerId).orderBy('id').execute(),
+    cyclesOfPartner(db, partnerId),
+    decisionsOfPartner(db, partnerId),
     noticesOfPartner(db, partnerId),
-    db
-      .selectFrom('notice_decisions')
-      .innerJoin('notices', 'notices.id', 'notice_decisions.notice_id')
-      .select(['notice_decisions.notice_id', 'notice_decisions.decision_id'])
-      .where('notices.partner_id', '=', partnerId)
-      .execute(),
+    noticeDecisionsOfPartner(db, partnerId),
     findDue(store, policy, { asOf, partnerId }),
     overridesOfPartner(db, partnerId),
   ]);
   const overrideOf = new Map(overrides.map((o) => [o.decisionId, o]));
 
   const reader = new EvidenceReader(db, policy, asOf);
-  const dueNow: Decision[] = [];
+  const dueNow: DecisionRecord[] = [];
   for (const group of groups) {
     for (const cycle of group.cycles) {
-      dueNow.push(evaluate(cycle, group.partner, await reader.read(cycle, group.supportTerms), policy, asOf));
+      dueNow.push(decisionRecord(evaluate(cycle, group.partner, await reader.read(cycle, group.supportTerms), policy, asOf)));
     }
   }
 
@@ -93,7 +90,7 @@ export async function buildExplanation(store: Store, policy: Policy, partnerId: 
           outcome: d.outcome,
           policyVersion: d.policy_version,
           recordedAt: d.recorded_at,
-          checks: JSON.parse(d.checks) as Check[],
+          checks: JSON.parse(d.checks) as CheckRecord[],
           ...explainOverride(overrideOf.get(Number(d.id))),
         })),
     })),
@@ -106,7 +103,7 @@ export async function buildExplanation(store: Store, policy: Policy, partnerId: 
       createdAt: n.created_at,
       sentAt: n.sent_at,
       lastError: n.last_error,
-      decisionIds: links.filter((l) => Number(l.notice_id) === Number(n.id)).map((l) => Number(l.decision_id)),
+      decisionIds: links.filter((l) => l.noticeId === Number(n.id)).map((l) => l.decisionId),
     })),
     dueNow,
     missingSupportPlan: due.missingSupportPlan.includes(partnerId),
@@ -166,7 +163,7 @@ export function formatExplanation(e: Explanation): string {
   return `${out.join('\n')}\n`;
 }
 
-function formatCheck(check: Check, indent: string): string[] {
+function formatCheck(check: CheckRecord, indent: string): string[] {
   const lines = [`${indent}${MARK[check.result]} ${check.id}: ${check.result}, observed ${check.observed}, required ${check.required}`];
   if (check.missing) lines.push(`${indent}    missing: ${check.missing.detail}`);
   for (const [key, value] of Object.entries(check.evidence)) lines.push(...formatEvidence(key, value, `${indent}    `));

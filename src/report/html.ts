@@ -1,5 +1,6 @@
 import { compare, div, mul, parseDecimal, rational, type Rational, toFixed } from '../money/decimal.js';
-import type { Report, ReportNotice, ReportRow } from './report.js';
+import { formatUsd as formatAmountUsd } from '../mail/format.js';
+import type { Report, ReportNotice, ReportRow } from './model.js';
 
 const OUTCOMES = ['confirmed', 'awaiting_support_renewal', 'transition_required', 'needs_review'] as const;
 const COLOURS: Record<string, string> = { pass: '#2e7d32', fail: '#c62828', unknown: '#9e9e9e' };
@@ -104,11 +105,9 @@ ${items.join('\n')}
 </svg>`;
 }
 
+/** The report is for operations, in English, rounded to the cent. */
 function formatUsd(text: string): string {
-  const [whole = '0', fraction = '00'] = toFixed(parseDecimal(text), 2).split('.');
-  const negative = whole.startsWith('-');
-  const digits = negative ? whole.slice(1) : whole;
-  return `${negative ? '-' : ''}$${digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${fraction}`;
+  return formatAmountUsd(parseDecimal(text), 'en', 'round');
 }
 
 function truncate(text: string, length: number): string {

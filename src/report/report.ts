@@ -1,106 +1,21 @@
 import type { Store } from '../db/database.js';
-import type { Check } from '../domain/types.js';
+import type { CheckRecord } from '../domain/types.js';
+import type { Report, ReportNotice, ReportRow } from './model.js';
 import type { Policy } from '../policy/policy.js';
+import { listCycleReportRows, listReportNoticeLinks } from '../store/report-rows.js';
 import { overridesOfDecisions, type OverrideRecord } from '../store/overrides.js';
 import { renderReportHtml } from './html.js';
 
 export type ReportFormat = 'csv' | 'json' | 'html';
-
-export interface ReportRow {
-  partnerId: string;
-  partnerName: string;
-  trigger: string;
-  cycle: string;
-  outcome: string;
-  final: boolean;
-  decidedOn: string | null;
-  policyVersion: string | null;
-  reapplyEligibleOn: string | null;
-  deadline: string | null;
-  checks: Array<Pick<Check, 'id' | 'result' | 'observed' | 'required'>>;
-  ttmRevenueUsd: string | null;
-  ttmResult: Check['result'] | null;
-  missing: string[];
-  noticeStatus: string | null;
-  /** Set when a person recorded the latest decision (`csp-reeval override`). */
-  overriddenBy: string | null;
-  reason: string | null;
-  replacedOutcome: string | null;
-}
-
-/** A partner's notice, or the operations summary (`audience: 'ops'`), which belongs to no partner. */
-export interface ReportNotice {
-  audience: 'partner' | 'ops';
-  partnerId: string | null;
-  partnerName: string | null;
-  cycles: string[];
-  kinds: string[];
-  status: string;
-  attempts: number;
-  sentAt: string | null;
-  lastError: string | null;
-}
-
-export interface Report {
-  cycle: string | null;
-  policyVersion: string;
-  minimumTtmUsd: string;
-  rows: ReportRow[];
-  notices: ReportNotice[];
-}
+export type { Report, ReportNotice, ReportRow } from './model.js';
 
 /** The latest decision of every recorded cycle, with its notice's delivery status. */
 export async function buildReport(store: Store, policy: Policy, cycle?: string): Promise<Report> {
-  let query = store.db
-    .selectFrom('cycles')
-    .innerJoin('partners', 'partners.partner_id', 'cycles.partner_id')
-    .leftJoin('decisions', 'decisions.id', 'cycles.last_decision_id')
-    .select([
-      'cycles.id as cycle_id',
-      'cycles.partner_id',
-      'partners.partner_name',
-      'cycles.trigger',
-      'cycles.cycle',
-      'cycles.outcome',
-      'cycles.final',
-      'cycles.decided_on',
-      'cycles.reapply_eligible_on',
-      'cycles.deadline',
-      'cycles.last_decision_id',
-      'decisions.policy_version',
-      'decisions.checks',
-    ])
-    .orderBy('cycles.cycle')
-    .orderBy('cycles.partner_id')
-    .orderBy('cycles.trigger');
-  if (cycle) query = query.where('cycles.cycle', '=', cycle);
-  const rows = await query.execute();
+  const rows = await listCycleReportRows(store.db, cycle);
   const overrides = await overridesOfDecisions(store.db, rows.flatMap((row) => (row.last_decision_id === null ? [] : [Number(row.last_decision_id)])));
-
   // The partner is the notice's own, never a decision's: the operations summary covers every
   // partner's decisions and belongs to none of them.
-  let noticeQuery = store.db
-    .selectFrom('notices')
-    .innerJoin('notice_decisions', 'notice_decisions.notice_id', 'notices.id')
-    .innerJoin('decisions', 'decisions.id', 'notice_decisions.decision_id')
-    .leftJoin('partners', 'partners.partner_id', 'notices.partner_id')
-    .select([
-      'decisions.cycle_id',
-      'decisions.cycle',
-      'decisions.trigger',
-      'notices.audience',
-      'notices.partner_id',
-      'partners.partner_name',
-      'notices.id',
-      'notices.kinds',
-      'notices.status',
-      'notices.attempts',
-      'notices.sent_at',
-      'notices.last_error',
-    ])
-    .orderBy('notices.id');
-  if (cycle) noticeQuery = noticeQuery.where('decisions.cycle', '=', cycle);
-  const noticeLinks = await noticeQuery.execute();
+  const noticeLinks = await listReportNoticeLinks(store.db, cycle);
   const noticeByCycle = new Map(noticeLinks.filter((n) => n.audience !== 'ops').map((n) => [Number(n.cycle_id), n.status]));
   const notices = new Map<number, ReportNotice>();
   for (const link of noticeLinks) {
@@ -126,7 +41,7 @@ export async function buildReport(store: Store, policy: Policy, cycle?: string):
     minimumTtmUsd: policy.revenue.minimumTtmUsd,
     notices: [...notices.values()],
     rows: rows.map((row) => {
-      const checks = row.checks ? (JSON.parse(row.checks) as Check[]) : [];
+      const checks = row.checks ? (JSON.parse(row.checks) as CheckRecord[]) : [];
       return {
         partnerId: row.partner_id,
         partnerName: row.partner_name,
@@ -155,7 +70,7 @@ function overrideColumns(override: OverrideRecord | undefined): Pick<ReportRow, 
 }
 
 /** The TTM revenue when the check could establish it; an unknown check has no figure to show. */
-function knownTtm(checks: Check[]): string | null {
+function knownTtm(checks: CheckRecord[]): string | null {
   const check = checks.find((c) => c.id === 'ttm_revenue');
   return check && check.result !== 'unknown' ? check.observed : null;
 }

@@ -1,13 +1,10 @@
-import type { Check, MissingReason } from '../domain/types.js';
+import type { Check } from '../domain/checks.js';
+import type { MissingReason } from '../domain/types.js';
 
-/** What a check is before it is decided: which, what is required, in what unit. */
-export type CheckBase = Pick<Check, 'id' | 'required' | 'unit'>;
+/** A check before it is decided: which, what it requires, and its observed values still null. */
+export type Undecided<C extends Check> = C extends Check ? Omit<C, 'result' | 'missing' | 'evidence'> : never;
 
 /** A check that cannot be decided: the partner is never failed for it, operations are told why. */
-export function unknown(base: CheckBase, reason: MissingReason, detail: string, evidence: Record<string, unknown>): Check {
-  return { ...base, result: 'unknown', observed: 'unknown', missing: { reason, detail }, evidence };
-}
-
-export function trimZeros(text: string): string {
-  return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
+export function unknown<C extends Check>(base: Undecided<C>, reason: MissingReason, detail: string, evidence: Record<string, unknown>): C {
+  return { ...base, result: 'unknown', missing: { reason, detail }, evidence } as unknown as C;
 }

@@ -1,6 +1,6 @@
+import type { AssessmentCheck, Check, RenewalCheck, RevenueCheck } from '../domain/checks.js';
 import type {
   AssessmentCategory,
-  Check,
   CheckId,
   CycleRef,
   Decision,
@@ -12,9 +12,9 @@ import type {
   Trigger,
 } from '../domain/types.js';
 import { FINAL_OUTCOMES } from '../domain/types.js';
-import { add, compare, div, mul, parseDecimal, rational, type Rational, sum, toFixed, toPlainString, ZERO } from '../money/decimal.js';
+import { add, compare, div, mul, parseDecimal, rational, type Rational, sum, toFixed, toPlainString, writtenDecimal, ZERO } from '../money/decimal.js';
 import type { Policy } from '../policy/policy.js';
-import { unknown } from './check-base.js';
+import { type Undecided, unknown } from './check-base.js';
 import { addDays, addMonthsToDate, daysBetween, lastDayOf, laterOf } from './months.js';
 import { ANNIVERSARY_CHECKS, anniversaryChecks } from './security-checks.js';
 
@@ -48,7 +48,7 @@ export function evaluate(cycle: CycleRef, partner: Partner, evidence: Evidence, 
   if (outcome === 'transition_required') decision.reapplyEligibleOn = addMonthsToDate(asOf, policy.reapplyWaitMonths);
   if (outcome === 'awaiting_support_renewal') {
     const renewal = checks.find((check) => check.id === 'support_plan_renewal');
-    decision.deadline = renewal?.evidence.deadline as IsoDate;
+    decision.deadline = renewal?.deadline as IsoDate;
   }
   return decision;
 }
@@ -70,7 +70,7 @@ function renewalChecks(cycle: CycleRef, evidence: Evidence, policy: Policy, asOf
   // Once the partner was told its score passed, that verdict stands: later data cannot take back
   // what it was asked to act on. Only the renewal itself is looked at again.
   const carried = awaiting?.checks.filter((check) => check.id === 'ttm_revenue' || check.id === 'assessment_score');
-  const checks =
+  const checks: Check[] =
     carried && carried.length === 2
       ? carried
       : [revenueCheck(evidence.revenue, policy), assessmentCheck(evidence.assessment ?? [], policy, asOf)];
@@ -78,12 +78,13 @@ function renewalChecks(cycle: CycleRef, evidence: Evidence, policy: Policy, asOf
   return checks;
 }
 
-export function revenueCheck(revenue: RevenueEvidence | undefined, policy: Policy): Check {
+export function revenueCheck(revenue: RevenueEvidence | undefined, policy: Policy): RevenueCheck {
   const minimum = parseDecimal(policy.revenue.minimumTtmUsd);
-  const base = { id: 'ttm_revenue', required: `>= ${toFixed(minimum, 2)}`, unit: 'usd' } as const;
+  const undecided: Undecided<RevenueCheck> = { id: 'ttm_revenue', unit: 'usd', minimumUsd: minimum, totalUsd: null, window: null };
   if (!revenue) {
-    return unknown(base, 'revenue_feed_stale', 'no revenue data was read for this cycle', {});
+    return unknown(undecided, 'revenue_feed_stale', 'no revenue data was read for this cycle', {});
   }
+  const base = { ...undecided, window: { from: revenue.window.from, to: revenue.window.to } };
   const lastMonth = revenue.window.months[revenue.window.months.length - 1]!;
   const converted = revenue.groups.map((group) => {
     const rate = group.currency === 'USD' ? '1' : revenue.fxRates[`${group.currency}:${group.month}`];
@@ -110,18 +111,17 @@ export function revenueCheck(revenue: RevenueEvidence | undefined, policy: Polic
   return {
     ...base,
     result: compare(partialUsd, minimum) >= 0 ? 'pass' : 'fail',
-    // Truncated, never rounded: 999,999.995 must not read as the threshold it missed.
-    observed: toFixed(partialUsd, 2, 'truncate'),
+    totalUsd: partialUsd,
     evidence,
   };
 }
 
 const CATEGORIES: readonly AssessmentCategory[] = ['sell', 'secure', 'support'];
 
-export function assessmentCheck(lines: NonNullable<Evidence['assessment']>, policy: Policy, asOf: IsoDate): Check {
-  const passMark = parseDecimal(policy.assessment.passMark);
-  const base = { id: 'assessment_score', required: `>= ${policy.assessment.passMark}`, unit: 'score' } as const;
-  if (lines.length === 0) return unknown(base, 'assessment_missing', `no assessment on or before ${asOf}`, {});
+export function assessmentCheck(lines: NonNullable<Evidence['assessment']>, policy: Policy, asOf: IsoDate): AssessmentCheck {
+  const passMark = writtenDecimal(policy.assessment.passMark);
+  const undecided: Undecided<AssessmentCheck> = { id: 'assessment_score', unit: 'score', passMark, score: null, assessedOn: null, categoryMeans: [] };
+  if (lines.length === 0) return unknown(undecided, 'assessment_missing', `no assessment on or before ${asOf}`, {});
 
   const assessedOn = lines[0]!.assessedOn;
   const ageDays = daysBetween(assessedOn, asOf);
@@ -130,6 +130,12 @@ export function assessmentCheck(lines: NonNullable<Evidence['assessment']>, poli
     const scores = lines.filter((line) => line.category === category).map((line) => parseDecimal(line.score));
     if (scores.length > 0) means[category] = div(sum(scores), rational(scores.length));
   }
+  const base = {
+    ...undecided,
+    assessedOn,
+    // As recorded in the evidence, to the millionth, so a decision read back shows the same figures.
+    categoryMeans: CATEGORIES.flatMap((category) => (means[category] ? [{ category, mean: parseDecimal(toPlainString(means[category]!, 6)) }] : [])),
+  };
   const evidence = {
     assessedOn,
     ageDays,
@@ -153,8 +159,8 @@ export function assessmentCheck(lines: NonNullable<Evidence['assessment']>, poli
   );
   return {
     ...base,
-    result: compare(total, passMark) >= 0 ? 'pass' : 'fail',
-    observed: toFixed(total, 2, 'truncate'),
+    result: compare(total, passMark.value) >= 0 ? 'pass' : 'fail',
+    score: total,
     evidence: { ...evidence, total: toPlainString(total, 6) },
   };
 }
@@ -164,19 +170,18 @@ export function assessmentCheck(lines: NonNullable<Evidence['assessment']>, poli
  * partner has until the deadline, counted from when it was actually told; a partner never told is
  * never failed for it.
  */
-export function renewalCheck(cycle: CycleRef, evidence: Evidence, policy: Policy, asOf: IsoDate): Check {
+export function renewalCheck(cycle: CycleRef, evidence: Evidence, policy: Policy, asOf: IsoDate): RenewalCheck {
   const termEnd = cycle.termEnd ?? lastDayOf(cycle.cycle);
-  const required = `term starting after ${termEnd}`;
+  const base = { id: 'support_plan_renewal', unit: 'date', termEnd } as const;
   const renewed = evidence.supportTerms
     .filter((term) => term.termStart > termEnd)
     .sort((a, b) => (a.termStart < b.termStart ? -1 : 1))[0];
   if (renewed) {
     return {
-      id: 'support_plan_renewal',
+      ...base,
       result: 'pass',
-      observed: renewed.termStart,
-      required,
-      unit: 'date',
+      deadline: null,
+      renewedTerm: { plan: renewed.plan, termStart: renewed.termStart, termEnd: renewed.termEnd },
       evidence: { termEnd, renewedTerm: renewed },
     };
   }
@@ -191,21 +196,13 @@ export function renewalCheck(cycle: CycleRef, evidence: Evidence, policy: Policy
       : laterOf(awaiting.deadline, addDays(asOf, policy.supportRenewal.minNoticeDays));
   const evidenceOut = { termEnd, deadline, toldOn, terms: evidence.supportTerms };
   if (toldOn && asOf > deadline) {
-    return {
-      id: 'support_plan_renewal',
-      result: 'fail',
-      observed: 'none',
-      required: `${required}, by ${deadline}`,
-      unit: 'date',
-      evidence: evidenceOut,
-    };
+    return { ...base, result: 'fail', deadline, renewedTerm: null, evidence: evidenceOut };
   }
   return {
-    id: 'support_plan_renewal',
+    ...base,
     result: 'unknown',
-    observed: 'none',
-    required: `${required}, by ${deadline}`,
-    unit: 'date',
+    deadline,
+    renewedTerm: null,
     missing: {
       reason: 'renewal_pending',
       detail: toldOn ? `told on ${toldOn}; renewal due by ${deadline}` : `not renewed yet; the partner is to be told it must renew by ${deadline}`,

@@ -1,4 +1,4 @@
-import type { Check, CycleRef, Decision, IsoDate, Month, Outcome, Trigger } from '../domain/types.js';
+import type { CheckRecord, CycleRef, DecisionRecord, IsoDate, Month, Outcome, Trigger } from '../domain/types.js';
 import type { Policy } from '../policy/policy.js';
 import { addMonthsToDate, parseMonth } from './months.js';
 
@@ -71,7 +71,7 @@ function requiredText(value: string | undefined, option: string, what: string, m
 
 /** A cycle as an override finds it: recorded (with its latest decision), or due on the day and not recorded yet. */
 export type CycleToOverride =
-  | { kind: 'recorded'; cycleId: number; termEnd: IsoDate | null; latest: { decisionId: number; outcome: Outcome; checks: Check[] } }
+  | { kind: 'recorded'; cycleId: number; termEnd: IsoDate | null; latest: { decisionId: number; outcome: Outcome; checks: CheckRecord[] } }
   | { kind: 'due'; cycle: CycleRef };
 
 /**
@@ -84,13 +84,13 @@ export function planOverride(
   target: CycleToOverride | null,
   policy: Pick<Policy, 'version' | 'reapplyWaitMonths'>,
   today: IsoDate,
-): { decision: Decision; replacedOutcome: Outcome | null } | { refused: string } {
+): { decision: DecisionRecord; replacedOutcome: Outcome | null } | { refused: string } {
   const name = `the ${request.trigger} cycle ${request.cycle} of partner ${request.partnerId}`;
   if (!target) return { refused: `${name} does not exist: it has no decision and is not due on ${today}; see csp-reeval explain ${request.partnerId}` };
   const replacedOutcome = target.kind === 'recorded' ? target.latest.outcome : null;
   if (replacedOutcome === request.outcome) return { refused: `${name} is already ${request.outcome}: an override must change the outcome` };
   const termEnd = target.kind === 'recorded' ? target.termEnd : (target.cycle.termEnd ?? null);
-  const decision: Decision = {
+  const decision: DecisionRecord = {
     partnerId: request.partnerId,
     trigger: request.trigger,
     cycle: request.cycle,

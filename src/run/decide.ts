@@ -4,13 +4,16 @@ import { newMessageId } from '../mail/mailer.js';
 import { type OpsSummaryInput, renderPartnerNotice, type Templates } from '../mail/render.js';
 import type { Policy } from '../policy/policy.js';
 import { type DueResult, findDueCycles } from '../rules/due.js';
+import { checkText } from '../rules/check-text.js';
 import { evaluate } from '../rules/evaluate.js';
+import { isToldToPartner } from '../rules/told.js';
 import { listRecordedCycles, recordDecision } from '../store/cycles.js';
 import { EvidenceReader } from '../store/evidence.js';
 import { insertNotice } from '../store/notices.js';
 import { listPartnersWithTerms } from '../store/partners.js';
 import { mailDomain } from './deliver.js';
-import type { RunJson, RunOptions, RunProfile } from './run.js';
+import type { RunOptions, RunProfile } from './run.js';
+import { type RunJson, toJsonDecision } from './run-json.js';
 import { type RunStop, yielder } from './stop.js';
 
 export interface DueGroup {
@@ -30,10 +33,10 @@ export interface Recording {
 }
 
 /**
- * Partners whose decisions and notices are recorded in one transaction. Each commit rewrites whole
- * pages (several per partner), so one per partner cost a sixth of a large run. A partner's
- * decisions and its notice still land together or not at all; a crash before the commit leaves
- * that batch undecided, and nothing of it has been sent (sending starts after the last commit).
+ * Partners whose decisions and notices are recorded in one transaction, because each commit
+ * rewrites whole pages (several per partner). A partner's decisions and its notice still land
+ * together or not at all; a crash before the commit leaves that batch undecided, and nothing of
+ * it has been sent (sending starts after the last commit).
  */
 const PARTNERS_PER_COMMIT = 100;
 /** Deciding reads SQLite synchronously and would never let a signal handler run: it steps aside this often. */
@@ -101,7 +104,7 @@ async function decideGroup(group: DueGroup, reader: EvidenceReader, policy: Poli
 
 function addDryRunNotice({ json, templates, options }: DecideContext, group: DueGroup, decided: Decided[]): void {
   const toTell = decided
-    .filter(({ decision, firstAwaiting }) => decision.final || (decision.outcome === 'awaiting_support_renewal' && firstAwaiting))
+    .filter(({ decision, firstAwaiting }) => isToldToPartner(decision, { askedToRenewBefore: !firstAwaiting }))
     .map(({ decision }) => decision);
   const rendered = renderPartnerNotice({ partner: group.partner, decisions: toTell, asOf: options.asOf }, templates);
   if (rendered) json.notices.push({ partnerId: group.partner.partnerId, to: group.partner.noticeTo, kinds: rendered.kinds, status: 'dry_run' });
@@ -174,21 +177,4 @@ export async function findDue(
   }
   const names = new Map(partners.map((entry) => [entry.partner.partnerId, entry.partner.name]));
   return { due, groups: [...groups.values()], names };
-}
-
-function toJsonDecision(decision: Decision): RunJson['decisions'][number] {
-  return {
-    partnerId: decision.partnerId,
-    trigger: decision.trigger,
-    cycle: decision.cycle,
-    outcome: decision.outcome,
-    checks: decision.checks.map((check) => ({
-      id: check.id,
-      result: check.result,
-      observed: check.observed,
-      required: check.required,
-    })),
-    ...(decision.reapplyEligibleOn ? { reapplyEligibleOn: decision.reapplyEligibleOn } : {}),
-    ...(decision.deadline ? { deadline: decision.deadline } : {}),
-  };
 }

@@ -2,9 +2,9 @@ import type { SendableNotice } from '../db/schema.js';
 import { retryWhileBusy } from '../db/retry.js';
 import type { Outcome } from '../domain/types.js';
 import type { Logger } from '../log/logger.js';
-import { newMessageId, SendError, type SendResult } from '../mail/mailer.js';
-import { type OpsSummaryInput, renderOpsSummary } from '../mail/render.js';
-import { findSendableNotice, insertNotice, listSendableNotices, markFailed, recipientsOf, type SentNotice, sentRecorder } from '../store/notices.js';
+import { SendError } from '../errors.js';
+import type { SendResult } from '../mail/mailer.js';
+import { listSendableNotices, markFailed, recipientsOf, type SentNotice, sentRecorder } from '../store/notices.js';
 import type { RunDeps, RunOptions } from './run.js';
 import type { RunStop } from './stop.js';
 
@@ -83,9 +83,9 @@ export async function sendWaitingNotices(delivery: Delivery): Promise<SendOutcom
  * `transportDown`: the failure came before any server reply (no connection, a timeout, an outbox
  * that cannot be written). `cutOff`: stopped under way; the notice keeps its state for the next run.
  */
-type SendStatus = { ok: true; refused?: string; cutOff?: false } | { ok: false; error: string; transportDown: boolean; cutOff?: boolean };
+export type SendStatus = { ok: true; refused?: string; cutOff?: false } | { ok: false; error: string; transportDown: boolean; cutOff?: boolean };
 
-async function sendOne(delivery: Delivery, notice: SendableNotice, recordSent: (sent: SentNotice) => Promise<void>): Promise<SendStatus> {
+export async function sendOne(delivery: Delivery, notice: SendableNotice, recordSent: (sent: SentNotice) => Promise<void>): Promise<SendStatus> {
   const { deps, options, log, stop } = delivery;
   const { to, cc } = recipientsOf(notice);
   let result: SendResult;
@@ -112,45 +112,6 @@ async function sendOne(delivery: Delivery, notice: SendableNotice, recordSent: (
   }
   log.info('notice sent', { partnerId: notice.partner_id, messageId: notice.message_id });
   return { ok: true };
-}
-
-/** Counts by outcome of the latest of the given decisions for each cycle. */
-export function latestOutcomeCounts(decisions: Array<{ cycleId: number; outcome: Outcome }>): Record<Outcome, number> {
-  const latest = new Map(decisions.map((d) => [d.cycleId, d.outcome]));
-  const counts = emptyCounts();
-  for (const outcome of latest.values()) counts[outcome] += 1;
-  return counts;
-}
-
-/** Records the operations summary in the outbox, then sends it; resolves to the number of failed sends (0 or 1). */
-export async function sendOpsSummary(delivery: Delivery, runId: number, ops: OpsSummaryInput, decisionIds: number[]): Promise<number> {
-  const { deps, options } = delivery;
-  const rendered = renderOpsSummary(ops, deps.templates);
-  const createdAt = options.now().toISOString();
-  const noticeId = await deps.store.db.transaction().execute((trx) =>
-    insertNotice(
-      trx,
-      {
-        runId,
-        partnerId: null,
-        audience: 'ops',
-        kinds: ['summary'],
-        messageId: newMessageId({ runId, partnerId: null, domain: mailDomain(deps.config.mailFrom) }),
-        locale: 'en',
-        from: deps.config.mailFrom,
-        to: [deps.config.opsEmail!],
-        cc: [],
-        subject: rendered.subject,
-        text: rendered.text,
-        html: rendered.html,
-        createdAt,
-      },
-      decisionIds,
-    ),
-  );
-  const notice = await findSendableNotice(deps.store.db, noticeId);
-  const status = await sendOne(delivery, notice, sentRecorder(deps.store, options.asOf, { size: 1, waitMs: 0 }));
-  return status.ok ? 0 : 1;
 }
 
 export function emptyCounts(): Record<Outcome, number> {

@@ -2,7 +2,7 @@ import type { Store } from '../db/database.js';
 import type { CycleRef, IsoDate, Partner, RecordedCycle } from '../domain/types.js';
 import type { Policy } from '../policy/policy.js';
 import { listRecordedCycles } from '../store/cycles.js';
-import { findDue } from './run.js';
+import { findDue } from './decide.js';
 
 export interface DueListing {
   json: {

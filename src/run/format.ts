@@ -1,5 +1,5 @@
 import type { RunRow } from '../db/schema.js';
-import type { RunJson } from './run.js';
+import type { RunJson } from './run-json.js';
 
 /** The human summary of a run, for a person at a terminal (the JSON is for machines). */
 export function formatRunTable(run: RunJson): string {

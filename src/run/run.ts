@@ -5,19 +5,20 @@ import type { IsoDate, Outcome } from '../domain/types.js';
 import { describeEnvironmentFailure, EnvironmentError, InterruptedError, LockHeldError, type StopSignal, UsageError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Mailer } from '../mail/mailer.js';
-import type { OpsSummaryInput, Templates } from '../mail/render.js';
+import type { Templates } from '../mail/render.js';
 import type { Policy } from '../policy/policy.js';
-import { countWaitingNotices, decisionsNotYetSummarised } from '../store/notices.js';
+import { countWaitingNotices } from '../store/notices.js';
+import { finishRun, startRun } from '../store/runs.js';
 import { decideDue } from './decide.js';
-import { type Delivery, emptyCounts, latestOutcomeCounts, sendOpsSummary, sendWaitingNotices } from './deliver.js';
-import { acquireLock } from './lock.js';
+import { type Delivery, emptyCounts, sendWaitingNotices } from './deliver.js';
+import { summariseForOps } from './ops-summary.js';
+import { acquireLock, currentHolder } from './lock.js';
 import { RunProgress } from './progress.js';
-import { finishRun, startRun } from './runs.js';
+import { newRunJson, type RunJson } from './run-json.js';
+import { reportOverridesInRun } from './overrides-reported.js';
 import { RunStop } from './stop.js';
-import { type OverrideFields, overridesForSummary, reportOverridesInRun } from './overrides-reported.js';
 
-export { findDue } from './decide.js';
-export { emptyCounts } from './deliver.js';
+export type { RunJson } from './run-json.js';
 
 export interface RunOptions {
   asOf: IsoDate;
@@ -49,29 +50,10 @@ export interface RunDeps {
   mailer: Mailer;
 }
 
-export interface RunJson {
-  asOf: IsoDate;
-  dryRun: boolean;
-  policyVersion: string;
-  runId: number | null;
-  /** Also the decisions people made since the last run, each with its `OverrideFields`. */
-  decisions: Array<{
-    partnerId: string;
-    trigger: string;
-    cycle: string;
-    outcome: Outcome;
-    checks: Array<{ id: string; result: string; observed: string; required: string }>;
-    reapplyEligibleOn?: IsoDate;
-    deadline?: IsoDate;
-  } & Partial<OverrideFields>>;
-  notices: Array<{ partnerId: string; to: string[]; kinds: string[]; status: 'sent' | 'failed' | 'dry_run' }>;
-  missingSupportPlan: string[];
-  stopped: boolean;
-}
-
 export interface RunResult {
   json: RunJson;
-  exitCode: 0 | 1;
+  /** Sends that failed in this run (retried by the next one). */
+  failedSends: number;
   counts: Record<Outcome, number>;
   /** Set when a signal stopped the run: which, and a line saying what was kept. */
   stopped: { signal: StopSignal; summary: string } | null;
@@ -86,16 +68,7 @@ export interface RunResult {
 export async function runReevaluation(deps: RunDeps, options: RunOptions): Promise<RunResult> {
   const { store, policy } = deps;
   const counts = emptyCounts();
-  const json: RunJson = {
-    asOf: options.asOf,
-    dryRun: options.dryRun,
-    policyVersion: policy.version,
-    runId: null,
-    decisions: [],
-    notices: [],
-    missingSupportPlan: [],
-    stopped: false,
-  };
+  const json = newRunJson(options.asOf, options.dryRun, policy.version);
   const decideOptions = (log: Logger) => ({
     asOf: options.asOf,
     now: options.now,
@@ -115,7 +88,7 @@ export async function runReevaluation(deps: RunDeps, options: RunOptions): Promi
       stop.dispose();
     }
     const stopped = stop.reason?.kind === 'signal' ? { signal: stop.reason.signal, summary: `by ${stop.reason.signal}; a dry run records nothing` } : null;
-    return { json, exitCode: 0, counts, stopped };
+    return { json, failedSends: 0, counts, stopped };
   }
 
   const lock = await acquireLock(store, {
@@ -129,7 +102,7 @@ export async function runReevaluation(deps: RunDeps, options: RunOptions): Promi
   const progress = new RunProgress();
   let runId = 0;
   try {
-    runId = await startRun(store.db, options.asOf, options.origin, options.now);
+    runId = await startRun(store.db, { asOf: options.asOf, origin: options.origin, holder: currentHolder(), startedAt: options.now().toISOString() });
     json.runId = runId;
     await lock.record(`run ${runId}`, runId);
     const log = options.log.child({ runId });
@@ -145,10 +118,10 @@ export async function runReevaluation(deps: RunDeps, options: RunOptions): Promi
       json.stopped = true;
       const summary = progress.stoppedBy(stop.reason.signal, await countWaitingNotices(store.db).catch(() => null));
       await finishRun(store.db, runId, options.now, 'stopped', counts, summary);
-      return { json, exitCode: 0, counts, stopped: { signal: stop.reason.signal, summary } };
+      return { json, failedSends, counts, stopped: { signal: stop.reason.signal, summary } };
     }
     await finishRun(store.db, runId, options.now, failedSends > 0 ? 'completed_with_failures' : 'completed', counts);
-    return { json, exitCode: failedSends > 0 ? 1 : 0, counts, stopped: null };
+    return { json, failedSends, counts, stopped: null };
   } catch (error) {
     const failure = explainFailure(error, progress, stop);
     if (runId) await finishRun(store.db, runId, options.now, 'failed', counts, failure.message).catch(() => undefined);
@@ -160,9 +133,8 @@ export async function runReevaluation(deps: RunDeps, options: RunOptions): Promi
 }
 
 /**
- * Sends every notice waiting in the outbox, then the operations summary of every decision no
- * summary has covered yet; resolves to the number of sends that failed. A stopped run sends no
- * summary: the next run's covers what this one decided.
+ * Sends every notice waiting in the outbox, then the operations summary; resolves to the number of
+ * sends that failed. A stopped run sends no summary: the next run's covers what this one decided.
  */
 async function deliver(delivery: Delivery, runId: number, json: RunJson, decided: Awaited<ReturnType<typeof decideDue>>): Promise<number> {
   const { deps, options, stop } = delivery;
@@ -171,19 +143,7 @@ async function deliver(delivery: Delivery, runId: number, json: RunJson, decided
   if (options.profile) options.profile.sendMs += performance.now() - sending;
   json.notices.push(...sent.results.filter((result) => result.partnerId !== null).map((r) => ({ ...r, partnerId: r.partnerId! })));
   if (!deps.config.opsEmail || stop.requested) return sent.failed.length;
-  const unreported = await decisionsNotYetSummarised(deps.store.db);
-  if (unreported.length === 0 && sent.failed.length === 0) return 0;
-  const ops: OpsSummaryInput = {
-    asOf: options.asOf,
-    runId,
-    policyVersion: deps.policy.version,
-    counts: latestOutcomeCounts(unreported),
-    needsReview: decided.needsReview,
-    missingSupportPlan: decided.due.missingSupportPlan.map((partnerId) => ({ partnerId, partnerName: decided.names.get(partnerId) ?? partnerId })),
-    failedSends: sent.failed,
-    overrides: await overridesForSummary(deps.store.db, unreported.map((d) => d.id), decided.names),
-  };
-  return sent.failed.length + (await sendOpsSummary(delivery, runId, ops, unreported.map((d) => d.id)));
+  return sent.failed.length + (await summariseForOps(delivery, runId, decided, sent.failed));
 }
 
 /**

@@ -10,7 +10,7 @@ import type { Templates } from '../mail/render.js';
 import type { Policy } from '../policy/policy.js';
 import { todayIn } from '../rules/months.js';
 import { runReevaluation } from './run.js';
-import { lastCompletedRun } from './runs.js';
+import { lastCompletedRun } from '../store/runs.js';
 
 export interface SchedulerContext {
   store: Store;
@@ -58,7 +58,7 @@ export async function startScheduler(context: SchedulerContext): Promise<void> {
           { asOf, dryRun: false, origin: 'scheduled', now: io.now, log, ...(io.stopSignal ? { signal: io.stopSignal } : {}) },
         );
         if (result.stopped) log.warn(`run stopped ${result.stopped.summary}`, { reason, runId: result.json.runId, asOf });
-        else log.info('run finished', { reason, runId: result.json.runId, asOf, counts: result.counts, exitCode: result.exitCode });
+        else log.info('run finished', { reason, runId: result.json.runId, asOf, counts: result.counts, failedSends: result.failedSends });
       } catch (error) {
         const message = (error as Error).message;
         if (error instanceof InterruptedError) log.warn(`run stopped ${message}`, { reason, asOf });

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import type { Database, DecisionRow } from '../db/schema.js';
-import type { Check, CycleRef, Decision, Outcome, PriorState, RecordedCycle, Trigger } from '../domain/types.js';
+import type { CycleRow, Database, DecisionRow } from '../db/schema.js';
+import type { CheckRecord, CycleRef, Decision, Outcome, PriorState, RecordedCycle, Trigger } from '../domain/types.js';
+import { checkRecord, checkText } from '../rules/check-text.js';
+import { isToldToPartner } from '../rules/told.js';
+import { carriedChecks } from './check-records.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -35,7 +38,7 @@ export async function loadPriorState(db: Db, cycle: CycleRef): Promise<PriorStat
       .limit(1)
       .executeTakeFirst();
     if (firstAwaiting) {
-      const checks = (JSON.parse(firstAwaiting.checks) as Check[]).filter((c) => c.id !== 'support_plan_renewal');
+      const checks = carriedChecks(JSON.parse(firstAwaiting.checks) as CheckRecord[]);
       prior.awaiting = { decidedOn: firstAwaiting.decided_on, deadline: row.deadline, toldOn: row.told_on, checks };
     }
   }
@@ -99,14 +102,13 @@ export async function recordDecision(
       policy_version: decision.policyVersion,
       reapply_eligible_on: decision.reapplyEligibleOn ?? null,
       deadline: decision.deadline ?? null,
-      checks: JSON.stringify(decision.checks),
+      checks: JSON.stringify(decision.checks.map(checkRecord)),
       fingerprint,
       recorded_at: recordedAt,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
   const decisionId = Number(inserted.id);
-  const firstAwaiting = decision.outcome === 'awaiting_support_renewal' && !row.deadline;
   await trx
     .updateTable('cycles')
     .set({
@@ -119,7 +121,11 @@ export async function recordDecision(
     })
     .where('id', '=', row.id)
     .execute();
-  return { decision, decisionId, notify: decision.final || firstAwaiting };
+  return { decision, decisionId, notify: isToldToPartner(decision, { askedToRenewBefore: Boolean(row.deadline) }) };
+}
+
+export async function cyclesOfPartner(db: Db, partnerId: string): Promise<CycleRow[]> {
+  return db.selectFrom('cycles').selectAll().where('partner_id', '=', partnerId).orderBy('cycle').orderBy('trigger').execute();
 }
 
 export async function decisionsOfPartner(db: Db, partnerId: string): Promise<DecisionRow[]> {
@@ -143,7 +149,7 @@ function fingerprintOf(decision: Decision): string {
     deadline: decision.deadline ?? null,
     reapplyEligibleOn: decision.reapplyEligibleOn ?? null,
     policyVersion: decision.policyVersion,
-    checks: decision.checks.map((c) => [c.id, c.result, c.observed, c.required]),
+    checks: decision.checks.map((c) => ({ c, text: checkText(c) })).map(({ c, text }) => [c.id, c.result, text.observed, text.required]),
   };
   return createHash('sha256').update(JSON.stringify(material)).digest('hex');
 }

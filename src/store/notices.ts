@@ -111,11 +111,10 @@ export interface RecordGrouping {
 
 /**
  * Records sends as they finish, a few to a transaction: a batch is written once `size` sends wait
- * for it, or `waitMs` after the first of them finished, whichever comes first. Each commit rewrites
- * whole pages of the notices table, so one commit per notice cost a tenth of the SMTP delivery rate;
- * the wait is what a crash could add to the sends that went out unrecorded (and would go again with
- * the next run), a few milliseconds. This runs once per notice sent, so the statements are plain
- * SQL (prepared once on SQLite): the query builder would cost a fifth of the delivery rate.
+ * for it, or `waitMs` after the first of them finished, whichever comes first, because each commit
+ * rewrites whole pages of the notices table. The wait is what a crash could add to the sends that
+ * went out unrecorded (and would go again with the next run). This runs once per notice sent, so the
+ * statements are plain SQL (prepared once on SQLite) rather than built by the query builder.
  */
 export function sentRecorder(store: Pick<Store, 'db' | 'sqlite'>, toldOn: IsoDate, grouping: RecordGrouping): (sent: SentNotice) => Promise<void> {
   const writeBatch = store.sqlite ? sqliteBatchWriter(store.sqlite, toldOn) : postgresBatchWriter(store.db, toldOn);
@@ -235,6 +234,17 @@ export async function decisionsNotYetSummarised(db: Db): Promise<Array<{ id: num
 
 export async function noticesOfPartner(db: Db, partnerId: string): Promise<NoticeRow[]> {
   return db.selectFrom('notices').selectAll().where('partner_id', '=', partnerId).orderBy('id').execute();
+}
+
+/** Which decisions each of a partner's notices told it of. */
+export async function noticeDecisionsOfPartner(db: Db, partnerId: string): Promise<Array<{ noticeId: number; decisionId: number }>> {
+  const rows = await db
+    .selectFrom('notice_decisions')
+    .innerJoin('notices', 'notices.id', 'notice_decisions.notice_id')
+    .select(['notice_decisions.notice_id', 'notice_decisions.decision_id'])
+    .where('notices.partner_id', '=', partnerId)
+    .execute();
+  return rows.map((row) => ({ noticeId: Number(row.notice_id), decisionId: Number(row.decision_id) }));
 }
 
 export function recipientsOf(notice: NoticeRow): { to: string[]; cc: string[] } {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, OverrideRow } from '../db/schema.js';
-import type { Check, CycleRef, Decision, Outcome } from '../domain/types.js';
+import type { CheckRecord, CycleRef, DecisionRecord, Outcome } from '../domain/types.js';
 import type { CycleToOverride } from '../rules/override.js';
 import { insertNotice, type NewNotice } from './notices.js';
 
@@ -22,7 +22,7 @@ export async function findRecordedCycle(db: Db, ref: Pick<CycleRef, 'partnerId' 
     kind: 'recorded',
     cycleId: Number(row.id),
     termEnd: row.term_end,
-    latest: { decisionId: Number(row.last_decision_id), outcome: row.outcome as Outcome, checks: JSON.parse(row.checks ?? '[]') as Check[] },
+    latest: { decisionId: Number(row.last_decision_id), outcome: row.outcome as Outcome, checks: JSON.parse(row.checks ?? '[]') as CheckRecord[] },
   };
 }
 
@@ -67,7 +67,7 @@ async function supersedeUnsentNotices(trx: Transaction<Database>, cycleId: numbe
 
 export interface NewOverride {
   target: CycleToOverride;
-  decision: Decision;
+  decision: DecisionRecord;
   replacedOutcome: Outcome | null;
   reason: string;
   by: string;
@@ -245,7 +245,7 @@ export async function markOverridesReported(db: Db, runId: number, overrideIds: 
 /** An override with the manual decision it recorded, as a run reports it. */
 export interface OverriddenDecision {
   override: OverrideRecord;
-  checks: Check[];
+  checks: CheckRecord[];
   reapplyEligibleOn: string | null;
 }
 
@@ -260,5 +260,5 @@ export async function overriddenDecisionsNotYetReported(db: Db, partnerId?: stri
     .orderBy('overrides.id');
   if (partnerId !== undefined) query = query.where('overrides.partner_id', '=', partnerId);
   const rows = await query.execute();
-  return rows.map(({ checks, reapply_eligible_on, ...row }) => ({ override: toRecord(row), checks: JSON.parse(checks) as Check[], reapplyEligibleOn: reapply_eligible_on }));
+  return rows.map(({ checks, reapply_eligible_on, ...row }) => ({ override: toRecord(row), checks: JSON.parse(checks) as CheckRecord[], reapplyEligibleOn: reapply_eligible_on }));
 }

@@ -2,7 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import type { TestDatabase } from './engines.js';
 
-/** The key src/run/lock.ts locks: pinned here, since containers of two versions must agree on it. */
+/** The key src/store/process-lock.ts locks: pinned here, since containers of two versions must agree on it. */
 export const ADVISORY_KEY = '7338240117002025';
 
 /**

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import { openStore, type Store } from '../../src/db/database.js';
 
 export interface TempStore {
@@ -29,4 +30,15 @@ export async function createTempStore(): Promise<TempStore> {
 export function tempDir(): { dir: string; cleanup(): void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'csp-reeval-test-'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A fresh temp folder for each test of the calling `describe`, removed afterwards. */
+export function useTempDir(): { readonly dir: string } {
+  const current = { dir: '' };
+  let cleanup = () => {};
+  beforeEach(() => {
+    ({ dir: current.dir, cleanup } = tempDir());
+  });
+  afterEach(() => cleanup());
+  return current;
 }

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { FieldProblem, isoDate } from '../../src/import/fields.js';
+import { FieldProblem } from '../../src/errors.js';
+import { isoDate } from '../../src/import/fields.js';
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 const accepts = (value: string) => {

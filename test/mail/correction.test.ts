@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Partner } from '../../src/domain/types.js';
-import { loadCorrectionTemplates, renderCorrectionNotice } from '../../src/mail/correction.js';
+import { renderCorrectionNotice } from '../../src/mail/correction.js';
+import { loadTemplates } from '../../src/mail/render.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 
-const TEMPLATES = loadCorrectionTemplates(path.join(REPO_ROOT, 'templates'));
+const TEMPLATES = loadTemplates(path.join(REPO_ROOT, 'templates'));
 const PARTNER: Partner = { partnerId: '4010004', name: 'Contoso <Partners> Ltd', onboardedOn: '2021-03-03', noticeTo: ['a@example.com'], noticeCc: [], locale: 'en', status: 'direct_bill' };
 const INPUT = { partner: PARTNER, trigger: 'renewal' as const, cycle: '2026-10', outcome: 'confirmed' as const, replacedOutcome: 'transition_required' as const, earlierNoticeOn: '2026-10-15', decidedOn: '2026-11-02', reapplyEligibleOn: null };
 

@@ -1,8 +1,11 @@
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Check, Decision, Outcome, Partner } from '../../src/domain/types.js';
+import type { RevenueCheck } from '../../src/domain/checks.js';
+import type { Decision, Outcome, Partner } from '../../src/domain/types.js';
 import { loadTemplates, type OpsSummaryInput, renderOpsSummary, renderPartnerNotice } from '../../src/mail/render.js';
+import { parseDecimal } from '../../src/money/decimal.js';
+import { checkRecord } from '../../src/rules/check-text.js';
 import { evaluate } from '../../src/rules/evaluate.js';
 import {
   AS_OF,
@@ -118,7 +121,7 @@ describe('partner notice: transition to indirect reseller', () => {
   it('in English: a failed score reads as a score out of 100 against the pass mark', () => {
     const lowScore = assessment({ sell: ['68.5'], secure: ['68.5'], support: ['68.5'] });
     const decision = renewalDecision(contoso, { assessment: lowScore });
-    expect(decision.checks[1]).toMatchObject({ id: 'assessment_score', result: 'fail', observed: '68.50' });
+    expect(checkRecord(decision.checks[1]!)).toMatchObject({ id: 'assessment_score', result: 'fail', observed: '68.50' });
 
     const mail = notice(contoso, [decision]);
     expect(mail.text).toContain('Re-evaluation questionnaire score: 68.5 / 100 (required: at least 70 / 100)');
@@ -207,7 +210,7 @@ describe('partner notice: hostile data', () => {
   it('escapes a security contact that carries markup', () => {
     const who = partner();
     const decision = anniversaryDecision(who, { security: snapshot({ securityContact: 'x@y.z<script>' }) });
-    expect(decision.checks.find((check) => check.id === 'security_contact')).toMatchObject({ result: 'fail', observed: 'x@y.z<script>' });
+    expect(checkRecord(decision.checks.find((check) => check.id === 'security_contact')!)).toMatchObject({ result: 'fail', observed: 'x@y.z<script>' });
 
     const mail = notice(who, [decision]);
     expect(mail.html).not.toContain('x@y.z<script>');
@@ -218,7 +221,7 @@ describe('partner notice: hostile data', () => {
   it('formats amounts from their decimal text, digits a float would lose included', () => {
     const who = partner();
     const decision = renewalDecision(who, shortOfRevenue);
-    const huge: Check = { ...decision.checks[0]!, observed: '-12345678901234567.89' };
+    const huge: RevenueCheck = { ...(decision.checks[0] as RevenueCheck), totalUsd: parseDecimal('-12345678901234567.89') };
     const mail = notice(who, [{ ...decision, checks: [huge] }]);
     expect(mail.text).toContain('-$12,345,678,901,234,567.89');
   });

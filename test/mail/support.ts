@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, expect } from 'vitest';
-import { type OutgoingMessage, SendError } from '../../src/mail/mailer.js';
-import { tempDir } from '../helpers/temp-store.js';
+import { expect } from 'vitest';
+import { SendError } from '../../src/errors.js';
+import type { OutgoingMessage } from '../../src/mail/mailer.js';
 
 /** The SendError a send was rejected with; fails the test when it succeeded or threw anything else. */
 export async function sendError(promise: Promise<unknown>): Promise<SendError> {
@@ -10,17 +10,6 @@ export async function sendError(promise: Promise<unknown>): Promise<SendError> {
   );
   expect(error).toBeInstanceOf(SendError);
   return error as SendError;
-}
-
-/** A fresh temp folder for each test of the calling `describe`, removed afterwards. */
-export function useTempDir(): { readonly dir: string } {
-  const current = { dir: '' };
-  let cleanup = () => {};
-  beforeEach(() => {
-    ({ dir: current.dir, cleanup } = tempDir());
-  });
-  afterEach(() => cleanup());
-  return current;
 }
 
 export const MESSAGE_ID = '<csp-reeval.r7.p4010003.0123456789abcdef@example.co.jp>';

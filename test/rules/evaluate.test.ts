@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Check, Decision, Evidence } from '../../src/domain/types.js';
+import type { CheckRecord, Decision, Evidence } from '../../src/domain/types.js';
+import { checkRecord } from '../../src/rules/check-text.js';
 import { evaluate } from '../../src/rules/evaluate.js';
 import {
   AS_OF,
@@ -25,10 +26,10 @@ function decideAnniversary(overrides: Partial<Evidence> = {}, asOf = AS_OF): Dec
   return evaluate(anniversaryCycle(), partner(), anniversaryEvidence(overrides), policy, asOf);
 }
 
-function check(decision: Decision, id: Check['id']): Check {
+function check(decision: Decision, id: CheckRecord['id']): CheckRecord {
   const found = decision.checks.find((c) => c.id === id);
   if (!found) throw new Error(`no ${id} check in ${JSON.stringify(decision.checks.map((c) => c.id))}`);
-  return found;
+  return checkRecord(found);
 }
 
 const renewed = [term('2025-11-01', '2026-10-31'), term('2026-11-01', '2027-10-31')];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Check } from '../../src/domain/types.js';
+import type { CheckRecord } from '../../src/domain/types.js';
 import { type CycleToOverride, parseOverrideRequest, planOverride } from '../../src/rules/override.js';
 
 const POLICY = { version: '2025-10', reapplyWaitMonths: 12 };
@@ -10,7 +10,7 @@ const request = (changes: Partial<typeof OPTIONS> = {}) => {
   if ('problems' in parsed) throw new Error(parsed.problems.join('; '));
   return parsed.request;
 };
-const FAILED: Check = { id: 'ttm_revenue', result: 'fail', observed: '999999.99', required: '>= 1000000.00', unit: 'usd', evidence: {} };
+const FAILED: CheckRecord = { id: 'ttm_revenue', result: 'fail', observed: '999999.99', required: '>= 1000000.00', unit: 'usd', evidence: {} };
 const recorded = (outcome: 'transition_required' | 'confirmed' | 'needs_review'): CycleToOverride => ({
   kind: 'recorded',
   cycleId: 7,

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { createMailer, type OutgoingMessage } from '../../src/mail/mailer.js';
-import { MESSAGE_ID, outgoing, sendError, useTempDir } from './support.js';
+import { MESSAGE_ID, outgoing, sendError } from './support.js';
+import { useTempDir } from '../helpers/temp-store.js';
 
 const temp = useTempDir();
 

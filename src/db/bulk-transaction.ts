@@ -1,9 +1,21 @@
 import type { Kysely, Transaction } from 'kysely';
-import { rawQuery } from '../db/raw-sql.js';
+import { rawQuery } from './raw-sql.js';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Store } from '../db/database.js';
-import type { Database } from '../db/schema.js';
-import type { TableSpec } from './kinds.js';
+import type { Store } from './database.js';
+import type { Database } from './schema.js';
+
+/** Where bulk-loaded rows go, and how a row that repeats a key replaces the one before it. */
+export interface TableSpec {
+  table: string;
+  /** Insert columns in order. */
+  columns: readonly string[];
+  /** The unique key a replaced row is found by; null when rows only add. */
+  conflict: readonly string[] | null;
+  /** The predicate of a partial unique index the conflict target names. */
+  conflictWhere?: string;
+  /** Per column, what a conflicting row sets it to (default: the new value). */
+  onConflict?: Readonly<Record<string, string>>;
+}
 
 /**
  * The import's view of one database transaction. SQL is written once with `?` placeholders; the

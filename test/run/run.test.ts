@@ -32,7 +32,7 @@ const EXPECTED: Record<string, string> = {
   '4010012 anniversary 2026-10': 'confirmed',
 };
 
-/** The key src/run/lock.ts locks: pinned here, since containers of two versions must agree on it. */
+/** The key src/store/process-lock.ts locks: pinned here, since containers of two versions must agree on it. */
 const ADVISORY_KEY = '7338240117002025';
 
 describe.each(ENGINES)('csp-reeval run on the sample data, on %s', (engine) => {

@@ -3,7 +3,6 @@ import path from 'node:path';
 import iconv from 'iconv-lite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type * as ImportModule from '../../src/import/index.js';
-import { createProgress } from '../../src/import/progress.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { scoreLine } from '../helpers/graph-security-score.js';
 import { PARTNERS_CSV, PGA, reconciliationCsv, reconciliationLine } from '../helpers/partner-center.js';
@@ -78,24 +77,5 @@ describe('reading in a worker thread', () => {
     expect((error as { problems: Array<{ line: number; column: string }> }).problems).toMatchObject([{ line: 20_002, column: 'charge_date' }]);
     expect(scalar('select count(*) from revenue_lines')).toBe(0);
     expect(scalar('select count(*) from import_batches')).toBe(0);
-  });
-});
-
-describe('import progress', () => {
-  it('draws one self-overwriting line on a terminal, at most every quarter second', () => {
-    let written = '';
-    const stream = { write: (text: string) => ((written += text), true) } as unknown as NodeJS.WritableStream;
-    let clock = 0;
-    const progress = createProgress(stream, 'revenue.csv', 1000, () => clock);
-    clock = 300;
-    progress.update(12_345, 500);
-    clock = 400;
-    progress.update(20_000, 700);
-    clock = 1000;
-    progress.update(40_000, 1000);
-    progress.done();
-    const frames = written.split('\r\x1b[K').filter(Boolean);
-    expect(frames).toEqual(['revenue.csv: 12,345 rows, 50% read, 41,150 rows/s', 'revenue.csv: 40,000 rows, 100% read, 40,000 rows/s']);
-    expect(written.endsWith('\r\x1b[K')).toBe(true);
   });
 });

@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Check, Decision } from '../../src/domain/types.js';
+import type { CheckRecord, DecisionRecord } from '../../src/domain/types.js';
 import { REPO_ROOT, runCli } from '../helpers/cli.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/engines.js';
 import {
@@ -41,15 +41,15 @@ describe.each(ENGINES)('security snapshots from the CSV and from Microsoft Graph
   const cli = (...args: string[]) => runCli(args, { DATABASE_URL: temp.databaseUrl, OUTBOX_DIR: path.join(temp.dir, 'outbox') });
   const importScore = (lines: string[], name = 'security-score.jsonl') => cli('import', 'security', write(name, `${lines.join('\n')}\n`), '--format', 'graph-security-score');
   /** What a run as of AS_OF would decide for the partner's anniversary cycle, recorded nowhere. */
-  const decision = async (policy?: string): Promise<Decision> => {
+  const decision = async (policy?: string): Promise<DecisionRecord> => {
     const result = await cli(...(policy ? ['--policy', policy] : []), 'explain', PGA.partnerId, '--as-of', AS_OF, '--json');
     expect(result.stderr).toBe('');
-    const due = (JSON.parse(result.stdout) as { dueNow: Decision[] }).dueNow.filter((d) => d.trigger === 'anniversary');
+    const due = (JSON.parse(result.stdout) as { dueNow: DecisionRecord[] }).dueNow.filter((d) => d.trigger === 'anniversary');
     expect(due).toHaveLength(1);
     return due[0]!;
   };
-  const check = (d: Decision, id: string): Check => d.checks.find((c) => c.id === id)!;
-  const results = (d: Decision) => Object.fromEntries(d.checks.map((c) => [c.id, c.result]));
+  const check = (d: DecisionRecord, id: string): CheckRecord => d.checks.find((c) => c.id === id)!;
+  const results = (d: DecisionRecord) => Object.fromEntries(d.checks.map((c) => [c.id, c.result]));
   const snapshots = () => temp.query('select partner_id, as_of, source from security_snapshots order by partner_id, as_of');
 
   it('imports a security score and decides from it, every check naming its source', async () => {
