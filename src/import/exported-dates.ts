@@ -80,10 +80,14 @@ class Reader {
     return true;
   }
 
-  /** A run of `min` to `max` ASCII digits and its value; NaN (with length 0) when there is none such. */
-  digits(min: number, max: number): { value: number; length: number } {
+  /**
+   * A run of `min` to `max` ASCII digits and its value; NaN (with length 0) when there is none such.
+   * `exact` reads only `max` digits, for fields written side by side without a separator (`+0900`).
+   */
+  digits(min: number, max: number, exact = false): { value: number; length: number } {
     let end = this.at;
-    while (end < this.text.length && end - this.at < max + 1 && this.text.charCodeAt(end) >= 48 && this.text.charCodeAt(end) <= 57) end++;
+    const limit = exact ? max : max + 1;
+    while (end < this.text.length && end - this.at < limit && this.text.charCodeAt(end) >= 48 && this.text.charCodeAt(end) <= 57) end++;
     const length = end - this.at;
     if (length < min || length > max) return { value: Number.NaN, length: 0 };
     const value = digitsAt(this.text, this.at, length);
@@ -103,7 +107,7 @@ class Reader {
     if (this.take('Z') || this.take('z')) return 0;
     const sign = this.take('+') ? 1 : this.take('-') ? -1 : 0;
     if (sign === 0) return 0;
-    const hours = this.digits(2, 2).value;
+    const hours = this.digits(2, 2, true).value;
     const minutes = this.take(':') ? this.digits(2, 2).value : this.atEnd() ? 0 : this.digits(2, 2).value;
     return hours <= 14 && minutes <= 59 ? sign * (hours * 60 + minutes) : Number.NaN;
   }

@@ -20,11 +20,14 @@ export class RunProgress {
 
   /** `waiting`: notices left in the outbox, or null when they could not be counted. */
   stoppedBy(signal: StopSignal, waiting: number | null): string {
+    const undecided = this.due - this.partners;
     const rest = [
-      this.due > this.partners ? `${count(this.due - this.partners, 'partner')} not yet decided` : null,
-      waiting === null ? 'the notices not yet sent' : waiting > 0 ? `${count(waiting, 'notice')} waiting in the outbox` : null,
-    ].filter(Boolean);
-    return `by ${signal} before the run finished; ${this.kept()}${rest.length > 0 ? `; ${rest.join(' and ')} go with the next run` : ''}`;
+      undecided > 0 ? { text: `${count(undecided, 'partner')} not yet decided`, one: undecided === 1 } : null,
+      waiting === null ? { text: 'the notices not yet sent', one: false } : waiting > 0 ? { text: `${count(waiting, 'notice')} waiting in the outbox`, one: waiting === 1 } : null,
+    ].filter((part) => part !== null);
+    // "1 partner … goes", but "1 partner and 1 notice … go".
+    const verb = rest.length === 1 && rest[0]!.one ? 'goes' : 'go';
+    return `by ${signal} before the run finished; ${this.kept()}${rest.length > 0 ? `; ${rest.map((part) => part.text).join(' and ')} ${verb} with the next run` : ''}`;
   }
 }
 

@@ -36,6 +36,10 @@ describe('exportedDate', () => {
     expect(exportedDate('2025-09-30T20:00:00-04:00')).toBe('2025-10-01');
     expect(exportedDate('2025-10-01T08:00:00+09:00')).toBe('2025-09-30');
     expect(exportedDate('2025-10-01T09:00:00+09:00')).toBe('2025-10-01');
+    expect(exportedDate('2025-10-01T08:00:00+0900')).toBe('2025-09-30');
+    expect(exportedDate('2025-10-01T09:00:00+0900')).toBe('2025-10-01');
+    expect(exportedDate('2025-12-31T20:00:00-0500')).toBe('2026-01-01');
+    expect(exportedDate('2025-10-01T08:00:00+09')).toBe('2025-09-30');
     expect(exportedDate('2025-12-31T23:00:00-01:00')).toBe('2026-01-01');
     expect(exportedDate('2026-01-01T00:30:00+01')).toBe('2025-12-31');
     expect(exportedDate('2024-03-01T01:00:00+05:00')).toBe('2024-02-29');
@@ -53,6 +57,8 @@ describe('exportedDate', () => {
     }
     expect(refusal('2025-10-01T12:00:00+15:00')).toBe('has an impossible UTC offset');
     expect(refusal('2025-10-01T12:00:00+09:60')).toBe('has an impossible UTC offset');
+    expect(refusal('2025-10-01T12:00:00+0960')).toBe('has an impossible UTC offset');
+    expect(refusal('2025-10-01T12:00:00+09000')).not.toMatch(/^accepted/);
   });
 
   it('names an empty value and a spreadsheet serial number for what they are', () => {

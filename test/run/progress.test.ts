@@ -26,7 +26,7 @@ describe('RunProgress', () => {
       'by SIGTERM before the run finished; kept: 1,420 decisions recorded for 1,250 partners, 2 notices sent and recorded; 50 partners not yet decided and 3 notices waiting in the outbox go with the next run',
     );
     expect(progress({ due: 2, committed: [[1, 1]] }).stoppedBy('SIGINT', 0)).toBe(
-      'by SIGINT before the run finished; kept: 1 decision recorded for 1 partner, 0 notices sent and recorded; 1 partner not yet decided go with the next run',
+      'by SIGINT before the run finished; kept: 1 decision recorded for 1 partner, 0 notices sent and recorded; 1 partner not yet decided goes with the next run',
     );
   });
 
