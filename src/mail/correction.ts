@@ -3,6 +3,7 @@ import type { OverrideOutcome } from '../rules/override.js';
 import { formatDate, formatMonth } from './format.js';
 import type { RenderedMail, Templates } from './render.js';
 import { oneLine, subjectLine } from './text.js';
+import { wordsFor } from './words.js';
 
 export interface CorrectionInput {
   partner: Partner;
@@ -57,10 +58,8 @@ const CORRECTION_WORDS: Record<Locale, { title: Record<Trigger, (month: string) 
     },
   },
   ja: {
-    title: {
-      renewal: (month) => `サポート プラン更新月（${month}）の年次再評価`,
-      anniversary: (month) => `CSP オンボード記念月（${month}）のセキュリティ要件の確認`,
-    },
+    // The Japanese notices name a cycle alike everywhere.
+    title: wordsFor('ja').trigger,
     outcome: {
       confirmed: 'すべての要件を充足（引き続き CSP 直接請求パートナーとしてお取引いただけます）',
       transition_required: '一部の要件が未充足（間接リセラーへの移行が必要）',

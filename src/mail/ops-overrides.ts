@@ -1,4 +1,5 @@
 import type { Outcome } from '../domain/types.js';
+import { oneLine as line } from './text.js';
 
 /** One override as the operations summary lists it. */
 export interface OverrideSummaryItem {
@@ -18,7 +19,6 @@ export interface OverrideSummaryItem {
 
 /** The summary's "overrides since the last summary" block; empty, it is left out. */
 export function overridesView(items: OverrideSummaryItem[]): { overrides: object[]; overrideCount: number } {
-  const line = (text: string) => text.replace(/[\r\n\t\u2028\u2029]+/g, ' ').trim();
   return {
     overrideCount: items.length,
     overrides: items.map((item) => ({

@@ -1,24 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type { IsoDate, Outcome } from '../domain/types.js';
+import type { Outcome } from '../domain/types.js';
 import type { OverrideSummaryItem } from '../mail/ops-overrides.js';
+import type { OverrideFields, RunJson } from './run-json.js';
 import { markOverridesReported, type OverriddenDecision, overriddenDecisionsNotYetReported, overridesOfDecisions } from '../store/overrides.js';
 
-/** What `run --json` and `report` add to a decision a person made: who, why, and the outcome it replaced. */
-export interface OverrideFields {
-  overriddenBy: string;
-  reason: string;
-  replacedOutcome: Outcome | null;
-}
-
-export interface OverriddenJsonDecision extends OverrideFields {
-  partnerId: string;
-  trigger: string;
-  cycle: string;
-  outcome: Outcome;
-  checks: Array<{ id: string; result: string; observed: string; required: string }>;
-  reapplyEligibleOn?: IsoDate;
-}
+/** A decision a person made, as `run --json` shows it. */
+export type OverriddenJsonDecision = RunJson['decisions'][number] & OverrideFields;
 
 export function overrideFields(entry: { overriddenBy: string; reason: string; replacedOutcome: Outcome | null }): OverrideFields {
   return { overriddenBy: entry.overriddenBy, reason: entry.reason, replacedOutcome: entry.replacedOutcome };

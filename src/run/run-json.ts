@@ -1,6 +1,12 @@
 import type { Decision, IsoDate, Outcome } from '../domain/types.js';
-import type { OverrideFields } from './overrides-reported.js';
 import { checkText } from '../rules/check-text.js';
+
+/** What `run --json` and `report` add to a decision a person made: who, why, and the outcome it replaced. */
+export interface OverrideFields {
+  overriddenBy: string;
+  reason: string;
+  replacedOutcome: Outcome | null;
+}
 
 /** What `run --json` prints (SPEC): every decision with its checks, every notice and its fate. */
 export interface RunJson {
