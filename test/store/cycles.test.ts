@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CycleRef, Decision, Evidence } from '../../src/domain/types.js';
+import { checkRecord } from '../../src/rules/check-text.js';
 import { evaluate } from '../../src/rules/evaluate.js';
 import { decisionsOfPartner, listRecordedCycles, loadPriorState, recordDecision } from '../../src/store/cycles.js';
 import { anniversaryCycle, anniversaryEvidence, defaultPolicy, partner, renewalCycle, renewalEvidence, revenue, snapshot, term } from '../builders/index.js';
@@ -38,7 +39,7 @@ describe.each(ENGINES)('recorded cycles and decisions on %s', (engine) => {
     expect(Number(row!.id)).toBe(recorded.decisionId);
     expect(Number(row!.run_id)).toBe(7);
     expect(row).toMatchObject({ outcome: 'confirmed', decided_on: '2026-10-15', policy_version: policy.version, recorded_at: RECORDED_AT, deadline: null });
-    expect(JSON.parse(row!.checks)).toEqual(JSON.parse(JSON.stringify(confirmed.checks)));
+    expect(JSON.parse(row!.checks)).toEqual(JSON.parse(JSON.stringify(confirmed.checks.map(checkRecord))));
   });
 
   it('leaves a final cycle alone: a later decision is neither written nor told', async () => {
@@ -80,7 +81,10 @@ describe.each(ENGINES)('recorded cycles and decisions on %s', (engine) => {
     const expectedChecks = awaiting.checks.filter((check) => check.id !== 'support_plan_renewal');
     expect(expectedChecks.length).toBeGreaterThan(0);
     const prior = await loadPriorState(fixture.store.db, renewalCycle());
-    expect(prior).toEqual({ outcome: 'awaiting_support_renewal', awaiting: { decidedOn: '2026-10-15', deadline: '2026-10-31', toldOn: null, checks: JSON.parse(JSON.stringify(expectedChecks)) } });
+    const { checks: carried, ...awaitingState } = prior.awaiting!;
+    expect({ ...prior, awaiting: awaitingState }).toEqual({ outcome: 'awaiting_support_renewal', awaiting: { decidedOn: '2026-10-15', deadline: '2026-10-31', toldOn: null } });
+    // The carried checks are read back as typed checks that record exactly as they were recorded.
+    expect(carried.map(checkRecord)).toEqual(expectedChecks.map(checkRecord));
 
     // Told on the 16th; a later awaiting decision (a new deadline) is recorded but not told again,
     // and the prior state still starts from the first awaiting decision.
