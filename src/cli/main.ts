@@ -3,6 +3,7 @@ import { type CommandContext, type CliIo, withStore } from './context.js';
 import { EXIT } from './exit.js';
 import { importCommand } from './import-command.js';
 import { outlookCommand } from './outlook.js';
+import { overrideCommand } from './override.js';
 import { dueCommand, explainCommand, reportCommand, runsCommand } from './read-commands.js';
 import { reportError } from './report-error.js';
 import { runCommand, scheduleCommand } from './run-command.js';
@@ -18,6 +19,7 @@ const COMMANDS: ReadonlyArray<(program: Command, context: CommandContext) => voi
   explainCommand,
   reportCommand,
   outlookCommand,
+  overrideCommand,
   runsCommand,
   scheduleCommand,
 ];

@@ -214,6 +214,30 @@ export interface EarlyWarningsTable {
   recorded_at: string;
 }
 
+/** A recorded human decision: who, when and why, and the decision it superseded (kept in `decisions`). */
+export interface OverridesTable {
+  id: Generated<number>;
+  cycle_id: number;
+  /** The manual decision this override recorded. */
+  decision_id: number;
+  /** Null when the cycle was due but had no decision yet. */
+  replaced_decision_id: number | null;
+  replaced_outcome: string | null;
+  partner_id: string;
+  trigger: string;
+  cycle: string;
+  outcome: string;
+  reason: string;
+  overridden_by: string;
+  overridden_at: string;
+  decided_on: string;
+  policy_version: string;
+  /** The correction notice to the partner; null with --no-notice. */
+  notice_id: number | null;
+  /** The first run that reported the override in its result; null until one has. */
+  reported_run_id: number | null;
+}
+
 export interface Database {
   partners: PartnersTable;
   partner_aliases: PartnerAliasesTable;
@@ -232,6 +256,7 @@ export interface Database {
   notice_bodies: NoticeBodiesTable;
   notice_decisions: NoticeDecisionsTable;
   early_warnings: EarlyWarningsTable;
+  overrides: OverridesTable;
 }
 
 export type PartnerRow = Selectable<PartnersTable>;
@@ -243,3 +268,4 @@ export type NoticeRow = Selectable<NoticesTable>;
 export type SendableNotice = NoticeRow & Selectable<Omit<NoticeBodiesTable, 'notice_id'>>;
 export type RunRow = Selectable<RunsTable>;
 export type EarlyWarningRow = Selectable<EarlyWarningsTable>;
+export type OverrideRow = Selectable<OverridesTable>;

@@ -1,5 +1,6 @@
 import type { IsoDate, Outcome, Trigger } from '../domain/types.js';
 import { formatDate } from './format.js';
+import { type OverrideSummaryItem, overridesView } from './ops-overrides.js';
 import type { RenderedMail, Templates } from './render.js';
 import { warningsSummaryView, type WarningsForOps } from './summary-warnings.js';
 import { oneLine, subjectLine } from './text.js';
@@ -15,6 +16,7 @@ export interface OpsSummaryInput {
   failedSends: Array<{ partnerId: string | null; to: string[]; error: string }>;
   /** Who was warned in this run, and which projections wait for our data. */
   warnings?: WarningsForOps;
+  overrides?: OverrideSummaryItem[];
 }
 
 const OUTCOME_ORDER: readonly Outcome[] = ['confirmed', 'awaiting_support_renewal', 'transition_required', 'needs_review'];
@@ -48,6 +50,7 @@ export function renderOpsSummary(input: OpsSummaryInput, templates: Templates): 
     missingSupportPlanCount: input.missingSupportPlan.length,
     failedSendCount: input.failedSends.length,
     ...warningsSummaryView(input.warnings, oneLine),
+    ...overridesView(input.overrides ?? []),
   };
   const set = templates.opsSummary;
   const subject = subjectLine(set.subject(view));

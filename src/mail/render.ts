@@ -18,6 +18,8 @@ export interface Templates {
   readonly partnerNotice: Readonly<Record<Locale, TemplateSet>>;
   readonly earlyWarning: Readonly<Record<Locale, TemplateSet>>;
   readonly opsSummary: TemplateSet;
+  /** The partner's notice of an outcome a person corrected (`csp-reeval override`). */
+  readonly correction: Readonly<Record<Locale, TemplateSet>>;
 }
 
 export interface RenderedMail {
@@ -44,6 +46,7 @@ export function loadTemplates(dir: string): Templates {
     partnerNotice: { ja: set('partner-notice.ja'), en: set('partner-notice.en') },
     earlyWarning: { ja: set('early-warning.ja'), en: set('early-warning.en') },
     opsSummary: set('ops-summary.en'),
+    correction: { ja: set('correction-notice.ja'), en: set('correction-notice.en') },
   };
 }
 

@@ -27,7 +27,7 @@ h1 { font-size: 1.5rem; margin-bottom: .25rem; } h2 { margin-top: 2.5rem; border
 .meta { color: #52606d; } table { border-collapse: collapse; margin: .75rem 0; } th, td { text-align: left; padding: .3rem .7rem; border-bottom: 1px solid #e4e7eb; vertical-align: top; }
 th { background: #f5f7fa; } .num { text-align: right; font-variant-numeric: tabular-nums; }
 .counts { display: flex; gap: 1rem; flex-wrap: wrap; } .count { border: 1px solid #d9dee3; border-radius: 6px; padding: .5rem 1rem; min-width: 9rem; }
-.count b { display: block; font-size: 1.6rem; } .status-failed, .status-rejected, .status-abandoned { color: #c62828; font-weight: 600; }
+.count b { display: block; font-size: 1.6rem; } .status-failed, .status-rejected, .status-abandoned { color: #c62828; font-weight: 600; } .override { color: #52606d; font-size: .9em; }
 </style>
 </head>
 <body>
@@ -71,7 +71,10 @@ function renderDelivery(notice: ReportNotice): string {
 
 function renderDecisionRow(row: ReportRow): string {
   const next = row.reapplyEligibleOn ? `may re-apply from ${row.reapplyEligibleOn}` : row.deadline ? `renew by ${row.deadline}` : '';
-  return `<tr><td>${esc(row.partnerId)} ${esc(row.partnerName)}</td><td>${esc(row.trigger)}</td><td>${esc(row.outcome)}</td><td class="num">${esc(row.ttmRevenueUsd ? formatUsd(row.ttmRevenueUsd) : '')}</td><td>${row.checks.map((c) => `${esc(c.id)}: ${esc(c.result)}`).join('<br>')}</td><td>${esc(next)}</td></tr>`;
+  const overridden = row.overriddenBy
+    ? `<br><span class="override">overridden by ${esc(row.overriddenBy)} (was ${esc(row.replacedOutcome ?? 'due, not decided')}): ${esc(row.reason ?? '')}</span>`
+    : '';
+  return `<tr><td>${esc(row.partnerId)} ${esc(row.partnerName)}</td><td>${esc(row.trigger)}</td><td>${esc(row.outcome)}${overridden}</td><td class="num">${esc(row.ttmRevenueUsd ? formatUsd(row.ttmRevenueUsd) : '')}</td><td>${row.checks.map((c) => `${esc(c.id)}: ${esc(c.result)}`).join('<br>')}</td><td>${esc(next)}</td></tr>`;
 }
 
 /** Partners warned of a cycle ahead: the projected TTM against the threshold, and every check at risk. */

@@ -18,6 +18,10 @@ export interface ReportRow {
   ttmResult: CheckRecord['result'] | null;
   missing: string[];
   noticeStatus: string | null;
+  /** Set when a person recorded the latest decision (`csp-reeval override`). */
+  overriddenBy: string | null;
+  reason: string | null;
+  replacedOutcome: string | null;
 }
 
 /** A partner's notice, or the operations summary (`audience: 'ops'`), which belongs to no partner. */

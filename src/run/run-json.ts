@@ -2,6 +2,13 @@ import type { Decision, IsoDate, Outcome } from '../domain/types.js';
 import { checkText } from '../rules/check-text.js';
 import type { WarningJson } from './warnings.js';
 
+/** What `run --json` and `report` add to a decision a person made: who, why, and the outcome it replaced. */
+export interface OverrideFields {
+  overriddenBy: string;
+  reason: string;
+  replacedOutcome: Outcome | null;
+}
+
 /** What `run --json` prints (SPEC): every decision with its checks, every notice and its fate. */
 export interface RunJson {
   asOf: IsoDate;
@@ -16,7 +23,7 @@ export interface RunJson {
     checks: Array<{ id: string; result: string; observed: string; required: string }>;
     reapplyEligibleOn?: IsoDate;
     deadline?: IsoDate;
-  }>;
+  } & Partial<OverrideFields>>;
   notices: Array<{ partnerId: string; to: string[]; kinds: string[]; status: 'sent' | 'failed' | 'dry_run' }>;
   /** Early warnings told in this run (SPEC §4a). */
   warnings: WarningJson[];

@@ -8,8 +8,11 @@ import type { IsoDate, MailMessage, NoticeKind, Outcome } from '../domain/types.
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** pending → sent, or → failed (retried later) → … → sent / abandoned; rejected is permanent. */
-export type NoticeStatus = 'pending' | 'sent' | 'failed' | 'rejected' | 'abandoned';
+/**
+ * pending → sent, or → failed (retried later) → … → sent / abandoned; rejected is permanent;
+ * superseded: replaced by an override's correction before it went out, never sent.
+ */
+export type NoticeStatus = 'pending' | 'sent' | 'failed' | 'rejected' | 'abandoned' | 'superseded';
 
 export const MAX_SEND_ATTEMPTS = 10;
 
@@ -17,7 +20,7 @@ export interface NewNotice extends MailMessage {
   runId: number;
   partnerId: string | null;
   audience: 'partner' | 'ops';
-  kinds: NoticeKind[] | ['summary'];
+  kinds: NoticeKind[] | ['summary'] | ['correction'];
   locale: string;
   createdAt: string;
 }

@@ -133,6 +133,9 @@ describe('CSV report cells', () => {
     ttmResult: null,
     missing: [],
     noticeStatus: null,
+    overriddenBy: null,
+    reason: null,
+    replacedOutcome: null,
   });
   const cellsOf = (rows: ReportRow[]) =>
     (parse(formatReport({ cycle: null, policyVersion: '2025-10', minimumTtmUsd: '1000000.00', rows, notices: [] }, 'csv'), { columns: true }) as Array<Record<string, string>>).map((r) => [
