@@ -11,7 +11,7 @@ export interface OpsSummaryInput {
   runId: number;
   policyVersion: string;
   counts: Record<Outcome, number>;
-  needsReview: Array<{ partnerId: string; partnerName: string; trigger: string; cycle: string; missing: string[] }>;
+  needsReview: Array<{ partnerId: string; partnerName: string; trigger: string; cycle: string; missing: Array<{ checkId: string; detail: string }> }>;
   missingSupportPlan: Array<{ partnerId: string; partnerName: string }>;
   failedSends: Array<{ partnerId: string | null; to: string[]; error: string }>;
   /** Who was warned in this run, and which projections wait for our data. */
@@ -35,7 +35,7 @@ export function renderOpsSummary(input: OpsSummaryInput, templates: Templates): 
       partnerName: oneLine(entry.partnerName),
       trigger: TRIGGER_NAMES[entry.trigger as Trigger] ?? oneLine(entry.trigger),
       cycle: oneLine(entry.cycle),
-      missing: mergeMissing(entry.missing.map(oneLine)),
+      missing: mergeMissing(entry.missing),
     })),
     missingSupportPlan: input.missingSupportPlan.map((entry) => ({
       partnerId: oneLine(entry.partnerId),
@@ -58,16 +58,13 @@ export function renderOpsSummary(input: OpsSummaryInput, templates: Templates): 
 }
 
 /** `mfa_admins: no snapshot`, `alert_response: no snapshot` → `mfa_admins, alert_response: no snapshot`. */
-function mergeMissing(lines: string[]): string[] {
+function mergeMissing(missing: Array<{ checkId: string; detail: string }>): string[] {
   const idsByDetail = new Map<string, string[]>();
-  for (const line of lines) {
-    const match = /^([a-z_]+): (.*)$/.exec(line);
-    const detail = match ? match[2]! : line;
-    const ids = idsByDetail.get(detail) ?? [];
-    if (match) ids.push(match[1]!);
-    idsByDetail.set(detail, ids);
+  for (const { checkId, detail } of missing) {
+    const line = oneLine(detail);
+    idsByDetail.set(line, [...(idsByDetail.get(line) ?? []), checkId]);
   }
-  return [...idsByDetail].map(([detail, ids]) => (ids.length > 0 ? `${ids.join(', ')}: ${detail}` : detail));
+  return [...idsByDetail].map(([detail, ids]) => `${ids.join(', ')}: ${detail}`);
 }
 
 const OUTCOME_LABELS: Record<Outcome, { label: string; short: string }> = {

@@ -143,7 +143,7 @@ function reviewItem(partner: Partner, decision: Decision): OpsSummaryInput['need
     partnerName: partner.name,
     trigger: decision.trigger,
     cycle: decision.cycle,
-    missing: decision.checks.filter((check) => check.result === 'unknown' && check.missing).map((check) => `${check.id}: ${check.missing!.detail}`),
+    missing: decision.checks.flatMap((check) => (check.result === 'unknown' && check.missing ? [{ checkId: check.id, detail: check.missing.detail }] : [])),
   };
 }
 
