@@ -6,14 +6,16 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { generate } from './generate.js';
 import { inTurn } from './rounds.js';
+import { benchWarnings } from './warnings.js';
 
 /**
- * `npm run bench [-- --revenue-lines N --partners N --only import,run,smtp,pg --pg URL --rounds N]`
+ * `npm run bench [-- --revenue-lines N --partners N --only import,run,warnings,smtp,pg --pg URL --rounds N]`
  *
  * Generates a realistic data set under bench/out (kept between runs), then measures, each task in a
  * process of its own and every baseline in the same run as what it is compared with:
  * - import: revenue lines/s of the import next to csv-parse merely parsing the same file, peak memory;
  * - run: a whole run over the data set, split into deciding, rendering, sending and the database;
+ * - warnings: `outlook` over every partner, and a run with early warnings on next to the same run with them off;
  * - smtp: notices/s to a loopback SMTP server next to a bare nodemailer pool sending the same messages;
  * - pg: the canonical import into PostgreSQL next to SQLite (with --pg URL, or TEST_DATABASE_URL);
  *   with it, `run` also measures the run, report and explain on PostgreSQL next to SQLite.
@@ -25,7 +27,7 @@ const { values } = parseArgs({
     'revenue-lines': { type: 'string', default: '2000000' },
     partners: { type: 'string', default: '5000' },
     formats: { type: 'string', default: 'canonical,partner-center' },
-    only: { type: 'string', default: 'import,run,smtp,pg' },
+    only: { type: 'string', default: 'import,run,warnings,smtp,pg' },
     'as-of': { type: 'string', default: '2026-10-15' },
     messages: { type: 'string', default: '2000' },
     rounds: { type: 'string', default: '3' },
@@ -157,7 +159,7 @@ try {
     for (let round = 0; round < Number(values.rounds); round++) {
       const order = round % 2 === 0 ? engines.map((_, i) => i) : engines.map((_, i) => engines.length - 1 - i);
       for (const i of order) {
-        reads[i]!.report.push(runTask('report', databases[i]!));
+        reads[i]!.report.push(runTask('report', databases[i]!, values['as-of']!));
         reads[i]!.explain.push(runTask('explain', databases[i]!, partner, values['as-of']!));
       }
     }
@@ -192,6 +194,8 @@ try {
     }
     await dropPostgres();
   }
+
+  if (only.has('warnings')) await benchWarnings({ dir, root, asOf: values['as-of']!, rounds: Number(values.rounds), runTask, freshSqlite, table, fmt, median });
 
   if (only.has('smtp')) {
     const sink = spawn(process.execPath, [path.join(here, 'smtp-sink.js')], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -12,6 +12,8 @@ import { createMailer, newMessageId } from '../src/mail/mailer.js';
 import { loadTemplates, renderPartnerNotice } from '../src/mail/render.js';
 import { parseDecimal, writtenDecimal } from '../src/money/decimal.js';
 import { loadPolicy } from '../src/policy/policy.js';
+import { buildOutlook, formatOutlook } from '../src/report/outlook.js';
+import { projectUpcoming } from '../src/run/projections.js';
 import { runReevaluation, type RunProfile } from '../src/run/run.js';
 import { buildExplanation, formatExplanation } from '../src/report/explain.js';
 import { buildReport, formatReport } from '../src/report/report.js';
@@ -72,9 +74,9 @@ if (task === 'parse') {
   report({ rows, millis: performance.now() - started });
 } else if (task === 'run') {
   // A run over an imported data set, notices written as .eml files.
-  const [database, asOf, outbox] = args as [string, string, string];
+  const [database, asOf, outbox, policyFile] = args as [string, string, string, string | undefined];
   rmSync(outbox, { recursive: true, force: true });
-  const deps = await runDeps(database, outbox);
+  const deps = await runDeps(database, outbox, policyFile);
   const store = deps.store;
   const profile: RunProfile = { decideMs: 0, renderMs: 0, sendMs: 0 };
   const started = performance.now();
@@ -90,6 +92,7 @@ if (task === 'parse') {
     firstPartner: result.json.decisions[0]?.partnerId,
     counts: result.counts,
     notices: readdirSync(outbox).length,
+    warnings: result.json.warnings.length,
     ...profile,
   });
 } else if (task === 'year') {
@@ -108,12 +111,12 @@ if (task === 'parse') {
   await deps.store.close();
   report({ rows, millis: performance.now() - started });
 } else if (task === 'report') {
-  // `report --format html` over every decision on file.
-  const [database] = args as [string];
+  // `report --format html` over every decision on file, as on `asOf`.
+  const [database, asOf] = args as [string, string];
   const store = await openStore(storeOf(database), { access: 'read' });
   const policy = loadPolicy(path.join(PROJECT_ROOT, 'data', 'policy.json'));
   const started = performance.now();
-  const built = await buildReport(store, policy);
+  const built = await buildReport(store, policy, asOf);
   const html = formatReport(built, 'html');
   const millis = performance.now() - started;
   await store.close();
@@ -128,6 +131,18 @@ if (task === 'parse') {
   const millis = performance.now() - started;
   await store.close();
   report({ rows: 1, millis, bytes: text.length });
+} else if (task === 'outlook') {
+  // What `csp-reeval outlook --months N` does, from opening the database to the text it prints.
+  const [database, asOf, monthsText] = args as [string, string, string];
+  const started = performance.now();
+  const store = await openStore({ kind: 'sqlite', file: database });
+  const months = Number(monthsText);
+  const policy = loadPolicy(path.join(PROJECT_ROOT, 'data', 'policy.json'));
+  const projected = await projectUpcoming(store, policy, asOf, Array.from({ length: months }, (_, i) => i + 1));
+  const outlook = buildOutlook(projected, { asOf, months, policyVersion: policy.version });
+  const text = formatOutlook(outlook);
+  await store.close();
+  report({ rows: outlook.cycles.length, millis: performance.now() - started, counts: outlook.counts, bytes: text.length });
 } else if (task === 'smtp') {
   // The same messages through csp-reeval's delivery (from the notices table, recorded as sent one by
   // one) and through a bare nodemailer pool, to the same loopback server.
@@ -189,11 +204,11 @@ function storeOf(database: string) {
 }
 
 /** What a run needs, notices written as .eml files to `outbox`. */
-async function runDeps(database: string, outbox: string) {
+async function runDeps(database: string, outbox: string, policyFile?: string) {
   const config = readConfig({ DATABASE_URL: database, OUTBOX_DIR: outbox });
   return {
     store: await openStore(config.database),
-    policy: loadPolicy(path.join(PROJECT_ROOT, 'data', 'policy.json')),
+    policy: loadPolicy(policyFile ?? path.join(PROJECT_ROOT, 'data', 'policy.json')),
     config,
     templates: loadTemplates(path.join(PROJECT_ROOT, 'templates')),
     mailer: createMailer({ smtpUrl: null, outboxDir: outbox }),

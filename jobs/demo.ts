@@ -40,6 +40,7 @@ if (code === 0) {
       'Ask why a partner was decided so, or look again:',
       `  DATABASE_URL=${relativeDb} npx csp-reeval explain 4010003 --as-of ${AS_OF}`,
       `  DATABASE_URL=${relativeDb} npx csp-reeval report --cycle 2026-10`,
+      `  DATABASE_URL=${relativeDb} npx csp-reeval outlook --as-of ${AS_OF}   # who is on course to fail in the next 3 months`,
       `  DATABASE_URL=${relativeDb} npx csp-reeval run --as-of ${AS_OF} --json   # a re-run changes nothing`,
       '',
     ].join('\n'),

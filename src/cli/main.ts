@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { type CommandContext, type CliIo, withStore } from './context.js';
 import { EXIT } from './exit.js';
 import { importCommand } from './import-command.js';
+import { outlookCommand } from './outlook.js';
+import { overrideCommand } from './override.js';
 import { dueCommand, explainCommand, reportCommand, runsCommand } from './read-commands.js';
 import { reportError } from './report-error.js';
 import { runCommand, scheduleCommand } from './run-command.js';
@@ -16,6 +18,8 @@ const COMMANDS: ReadonlyArray<(program: Command, context: CommandContext) => voi
   dueCommand,
   explainCommand,
   reportCommand,
+  outlookCommand,
+  overrideCommand,
   runsCommand,
   scheduleCommand,
 ];

@@ -5,6 +5,7 @@ import { buildExplanation, formatExplanation } from '../report/explain.js';
 import { buildReport, formatReport, type ReportFormat } from '../report/report.js';
 import { describeDue } from '../run/due-list.js';
 import { formatRunsList } from '../run/format.js';
+import { todayIn } from '../rules/months.js';
 import { listRuns } from '../run/runs.js';
 import { type CommandContext, resolveAsOf, withRunContext, withStore } from './context.js';
 
@@ -51,7 +52,7 @@ export function reportCommand(program: Command, { io }: CommandContext): void {
         throw new UsageError(`--cycle must be a month as YYYY-MM, got '${options.cycle}'`);
       }
       await withRunContext(io, program, 'read', async ({ store, policy }) => {
-        const report = await buildReport(store, policy, options.cycle);
+        const report = await buildReport(store, policy, todayIn(policy.timeZone, io.now()), options.cycle);
         io.stdout.write(formatReport(report, options.format));
       });
     });

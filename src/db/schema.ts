@@ -195,6 +195,49 @@ export interface NoticeDecisionsTable {
   decision_id: number;
 }
 
+/** One early warning: a partner, an upcoming cycle and how many months before it, recorded once. */
+export interface EarlyWarningsTable {
+  id: Generated<number>;
+  run_id: number;
+  partner_id: string;
+  trigger: string;
+  cycle: string;
+  months_before: number;
+  as_of: string;
+  status: string;
+  act_by: string;
+  /** JSON of the projected checks. */
+  checks: string;
+  /** JSON of what the projection was made from: revenue through, assessment and snapshot dates. */
+  basis: string;
+  notice_id: number | null;
+  recorded_at: string;
+}
+
+/** A recorded human decision: who, when and why, and the decision it superseded (kept in `decisions`). */
+export interface OverridesTable {
+  id: Generated<number>;
+  cycle_id: number;
+  /** The manual decision this override recorded. */
+  decision_id: number;
+  /** Null when the cycle was due but had no decision yet. */
+  replaced_decision_id: number | null;
+  replaced_outcome: string | null;
+  partner_id: string;
+  trigger: string;
+  cycle: string;
+  outcome: string;
+  reason: string;
+  overridden_by: string;
+  overridden_at: string;
+  decided_on: string;
+  policy_version: string;
+  /** The correction notice to the partner; null with --no-notice. */
+  notice_id: number | null;
+  /** The first run that reported the override in its result; null until one has. */
+  reported_run_id: number | null;
+}
+
 export interface Database {
   partners: PartnersTable;
   partner_aliases: PartnerAliasesTable;
@@ -212,6 +255,8 @@ export interface Database {
   notices: NoticesTable;
   notice_bodies: NoticeBodiesTable;
   notice_decisions: NoticeDecisionsTable;
+  early_warnings: EarlyWarningsTable;
+  overrides: OverridesTable;
 }
 
 export type PartnerRow = Selectable<PartnersTable>;
@@ -222,3 +267,5 @@ export type NoticeRow = Selectable<NoticesTable>;
 /** A notice with its bodies, ready to send. */
 export type SendableNotice = NoticeRow & Selectable<Omit<NoticeBodiesTable, 'notice_id'>>;
 export type RunRow = Selectable<RunsTable>;
+export type EarlyWarningRow = Selectable<EarlyWarningsTable>;
+export type OverrideRow = Selectable<OverridesTable>;

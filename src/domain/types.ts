@@ -10,6 +10,8 @@ export type Month = string;
 
 export type Trigger = 'renewal' | 'anniversary';
 export type Outcome = 'confirmed' | 'awaiting_support_renewal' | 'transition_required' | 'needs_review';
+/** What a partner notice is about: decisions, and early warnings of cycles still ahead. */
+export type NoticeKind = Outcome | 'early_warning';
 export const FINAL_OUTCOMES: ReadonlySet<Outcome> = new Set(['confirmed', 'transition_required']);
 
 export type Locale = 'ja' | 'en';

@@ -1,6 +1,8 @@
 import type { IsoDate, Outcome, Trigger } from '../domain/types.js';
 import { formatDate } from './format.js';
+import { type OverrideSummaryItem, overridesView } from './ops-overrides.js';
 import type { RenderedMail, Templates } from './render.js';
+import { warningsSummaryView, type WarningsForOps } from './summary-warnings.js';
 import { oneLine, subjectLine } from './text.js';
 
 /** What the operations summary of a run reports. */
@@ -9,9 +11,12 @@ export interface OpsSummaryInput {
   runId: number;
   policyVersion: string;
   counts: Record<Outcome, number>;
-  needsReview: Array<{ partnerId: string; partnerName: string; trigger: string; cycle: string; missing: string[] }>;
+  needsReview: Array<{ partnerId: string; partnerName: string; trigger: string; cycle: string; missing: Array<{ checkId: string; detail: string }> }>;
   missingSupportPlan: Array<{ partnerId: string; partnerName: string }>;
   failedSends: Array<{ partnerId: string | null; to: string[]; error: string }>;
+  /** Who was warned in this run, and which projections wait for our data. */
+  warnings?: WarningsForOps;
+  overrides?: OverrideSummaryItem[];
 }
 
 const OUTCOME_ORDER: readonly Outcome[] = ['confirmed', 'awaiting_support_renewal', 'transition_required', 'needs_review'];
@@ -30,7 +35,7 @@ export function renderOpsSummary(input: OpsSummaryInput, templates: Templates): 
       partnerName: oneLine(entry.partnerName),
       trigger: TRIGGER_NAMES[entry.trigger as Trigger] ?? oneLine(entry.trigger),
       cycle: oneLine(entry.cycle),
-      missing: mergeMissing(entry.missing.map(oneLine)),
+      missing: mergeMissing(entry.missing),
     })),
     missingSupportPlan: input.missingSupportPlan.map((entry) => ({
       partnerId: oneLine(entry.partnerId),
@@ -44,6 +49,8 @@ export function renderOpsSummary(input: OpsSummaryInput, templates: Templates): 
     needsReviewCount: input.needsReview.length,
     missingSupportPlanCount: input.missingSupportPlan.length,
     failedSendCount: input.failedSends.length,
+    ...warningsSummaryView(input.warnings, oneLine),
+    ...overridesView(input.overrides ?? []),
   };
   const set = templates.opsSummary;
   const subject = subjectLine(set.subject(view));
@@ -51,16 +58,13 @@ export function renderOpsSummary(input: OpsSummaryInput, templates: Templates): 
 }
 
 /** `mfa_admins: no snapshot`, `alert_response: no snapshot` → `mfa_admins, alert_response: no snapshot`. */
-function mergeMissing(lines: string[]): string[] {
+function mergeMissing(missing: Array<{ checkId: string; detail: string }>): string[] {
   const idsByDetail = new Map<string, string[]>();
-  for (const line of lines) {
-    const match = /^([a-z_]+): (.*)$/.exec(line);
-    const detail = match ? match[2]! : line;
-    const ids = idsByDetail.get(detail) ?? [];
-    if (match) ids.push(match[1]!);
-    idsByDetail.set(detail, ids);
+  for (const { checkId, detail } of missing) {
+    const line = oneLine(detail);
+    idsByDetail.set(line, [...(idsByDetail.get(line) ?? []), checkId]);
   }
-  return [...idsByDetail].map(([detail, ids]) => (ids.length > 0 ? `${ids.join(', ')}: ${detail}` : detail));
+  return [...idsByDetail].map(([detail, ids]) => `${ids.join(', ')}: ${detail}`);
 }
 
 const OUTCOME_LABELS: Record<Outcome, { label: string; short: string }> = {

@@ -1,5 +1,5 @@
 import type { Check } from '../domain/checks.js';
-import type { CheckId, Decision, IsoDate, Locale, Month, Outcome, Partner } from '../domain/types.js';
+import type { CheckId, Decision, IsoDate, Locale, Month, NoticeKind, Outcome, Partner } from '../domain/types.js';
 import { addMonthsToMonth, monthOf } from '../rules/months.js';
 import { showCheck } from './check-view.js';
 import { formatDate, formatMonth } from './format.js';
@@ -9,6 +9,15 @@ import { type Words, wordsFor } from './words.js';
 
 const LOCALES: readonly Locale[] = ['ja', 'en'];
 const PARTNER_OUTCOMES: ReadonlySet<Outcome> = new Set(['confirmed', 'awaiting_support_renewal', 'transition_required']);
+
+/** The early-warning part of a partner's notice, shown after its decisions (see warning-notice.ts). */
+export interface NoticeWarnings {
+  anyWarning: boolean;
+  severalWarnings: boolean;
+  warnings: object[];
+}
+
+const NO_WARNINGS: NoticeWarnings = { anyWarning: false, severalWarnings: false, warnings: [] };
 
 interface CheckView {
   id: CheckId;
@@ -38,9 +47,9 @@ interface CycleView {
  * nothing to tell it. `needs_review` never reaches a partner: operations are told instead.
  */
 export function renderPartnerNotice(
-  input: { partner: Partner; decisions: Decision[]; asOf: IsoDate },
+  input: { partner: Partner; decisions: Decision[]; asOf: IsoDate; warnings?: NoticeWarnings },
   templates: Templates,
-): (RenderedMail & { kinds: Outcome[] }) | null {
+): (RenderedMail & { kinds: NoticeKind[] }) | null {
   const decisions = input.decisions.filter((decision) => PARTNER_OUTCOMES.has(decision.outcome));
   if (decisions.length === 0) return null;
   const locale: Locale = LOCALES.includes(input.partner.locale) ? input.partner.locale : 'en';
@@ -67,11 +76,12 @@ export function renderPartnerNotice(
     renewBy: optionalDate(awaiting?.deadline),
     renewTermEnd: optionalDate(awaiting?.termEnd),
     nextReviews: decisions.flatMap((decision) => nextReview(decision, locale)),
+    ...(input.warnings ?? NO_WARNINGS),
   };
   const set = templates.partnerNotice[locale];
   const subject = subjectLine(set.subject(view));
   return {
-    kinds: [...new Set(decisions.map((decision) => decision.outcome))],
+    kinds: [...new Set<NoticeKind>(decisions.map((decision) => decision.outcome)), ...(input.warnings?.anyWarning ? (['early_warning'] as const) : [])],
     subject,
     text: set.text({ ...view, subject }),
     html: set.html({ ...view, subject }),

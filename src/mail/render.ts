@@ -16,7 +16,10 @@ interface TemplateSet {
 
 export interface Templates {
   readonly partnerNotice: Readonly<Record<Locale, TemplateSet>>;
+  readonly earlyWarning: Readonly<Record<Locale, TemplateSet>>;
   readonly opsSummary: TemplateSet;
+  /** The partner's notice of an outcome a person corrected (`csp-reeval override`). */
+  readonly correction: Readonly<Record<Locale, TemplateSet>>;
 }
 
 export interface RenderedMail {
@@ -25,7 +28,7 @@ export interface RenderedMail {
   html: string;
 }
 
-const PARTIALS = ['html-layout', 'html-checks'] as const;
+const PARTIALS = ['html-layout', 'html-checks', 'early-warning-en-text', 'early-warning-ja-text', 'early-warning-en-html', 'early-warning-ja-html'] as const;
 
 /**
  * Compiles every template in `dir` once. HTML templates escape every `{{value}}`; text and subject
@@ -41,7 +44,9 @@ export function loadTemplates(dir: string): Templates {
   });
   return {
     partnerNotice: { ja: set('partner-notice.ja'), en: set('partner-notice.en') },
+    earlyWarning: { ja: set('early-warning.ja'), en: set('early-warning.en') },
     opsSummary: set('ops-summary.en'),
+    correction: { ja: set('correction-notice.ja'), en: set('correction-notice.en') },
   };
 }
 

@@ -29,6 +29,8 @@ export interface Policy {
     maxAgeDays: number;
   };
   reapplyWaitMonths: number;
+  /** Months before a cycle's month in which a partner on course to fail is warned; empty = off. */
+  earlyWarning: { monthsBefore: readonly number[] };
 }
 
 /**
@@ -107,6 +109,16 @@ const policySchema = z
       })
       .strict(),
     reapplyWaitMonths: z.number().int().min(0).max(120),
+    earlyWarning: z
+      .object({
+        monthsBefore: z
+          .array(z.number().int().min(1).max(24))
+          .refine((months) => new Set(months).size === months.length, 'must not name the same month twice')
+          // Largest first: the order warnings fall due in, and the order they are listed in.
+          .transform((months) => [...months].sort((a, b) => b - a)),
+      })
+      .strict()
+      .default({ monthsBefore: [3, 1] }),
   })
   .strict();
 

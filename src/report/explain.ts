@@ -8,7 +8,10 @@ import { findDue } from '../run/decide.js';
 import { EvidenceReader } from '../store/evidence.js';
 import { cyclesOfPartner, decisionsOfPartner } from '../store/cycles.js';
 import { noticeDecisionsOfPartner, noticesOfPartner, recipientsOf } from '../store/notices.js';
+import { type OverrideRecord, overridesOfPartner } from '../store/overrides.js';
 import { listPartnersWithTerms } from '../store/partners.js';
+import { listWarnings, type RecordedWarning } from '../store/warnings.js';
+import { formatWarnings } from './explain-warnings.js';
 
 export interface Explanation {
   partner: Partner;
@@ -25,8 +28,11 @@ export interface Explanation {
     reapplyEligibleOn: string | null;
     deadline: string | null;
     toldOn: string | null;
-    decisions: Array<{ id: number; runId: number; decidedOn: string; outcome: string; policyVersion: string; recordedAt: string; checks: CheckRecord[] }>;
+    /** Every decision in order, runs' and people's: an override carries who, why and the outcome it replaced. */
+    decisions: Array<{ id: number; runId: number; decidedOn: string; outcome: string; policyVersion: string; recordedAt: string; checks: CheckRecord[] } & Partial<ExplainedOverride>>;
   }>;
+  /** Early warnings the partner was sent of cycles ahead (SPEC §4a). */
+  warnings: RecordedWarning[];
   notices: Array<{ messageId: string; kinds: string[]; status: string; attempts: number; to: string[]; cc: string[]; createdAt: string; sentAt: string | null; lastError: string | null; decisionIds: number[] }>;
   /** What a run on the as-of date would decide now, recorded nowhere. */
   dueNow: DecisionRecord[];
@@ -34,17 +40,28 @@ export interface Explanation {
   blockedUntil: IsoDate | null;
 }
 
+interface ExplainedOverride {
+  overriddenBy: string;
+  reason: string;
+  replacedOutcome: string | null;
+  overriddenAt: string;
+  partnerTold: boolean;
+}
+
 export async function buildExplanation(store: Store, policy: Policy, partnerId: string, asOf: IsoDate): Promise<Explanation> {
   const [entry] = await listPartnersWithTerms(store.db, partnerId);
   if (!entry) throw new UsageError(`no partner with id '${partnerId}' has been imported`);
   const db = store.db;
-  const [cycleRows, decisionRows, noticeRows, links, { due, groups }] = await Promise.all([
+  const [cycleRows, decisionRows, noticeRows, links, { due, groups }, warnings, overrides] = await Promise.all([
     cyclesOfPartner(db, partnerId),
     decisionsOfPartner(db, partnerId),
     noticesOfPartner(db, partnerId),
     noticeDecisionsOfPartner(db, partnerId),
     findDue(store, policy, { asOf, partnerId }),
+    listWarnings(db, { partnerId }),
+    overridesOfPartner(db, partnerId),
   ]);
+  const overrideOf = new Map(overrides.map((o) => [o.decisionId, o]));
 
   const reader = new EvidenceReader(db, policy, asOf);
   const dueNow: DecisionRecord[] = [];
@@ -79,8 +96,10 @@ export async function buildExplanation(store: Store, policy: Policy, partnerId: 
           policyVersion: d.policy_version,
           recordedAt: d.recorded_at,
           checks: JSON.parse(d.checks) as CheckRecord[],
+          ...explainOverride(overrideOf.get(Number(d.id))),
         })),
     })),
+    warnings,
     notices: noticeRows.map((n) => ({
       messageId: n.message_id,
       kinds: JSON.parse(n.kinds) as string[],
@@ -96,6 +115,11 @@ export async function buildExplanation(store: Store, policy: Policy, partnerId: 
     missingSupportPlan: due.missingSupportPlan.includes(partnerId),
     blockedUntil: due.blocked.find((b) => b.partnerId === partnerId)?.reapplyEligibleOn ?? null,
   };
+}
+
+function explainOverride(override: OverrideRecord | undefined): Partial<ExplainedOverride> {
+  if (!override) return {};
+  return { overriddenBy: override.overriddenBy, reason: override.reason, replacedOutcome: override.replacedOutcome, overriddenAt: override.overriddenAt, partnerTold: override.noticeId !== null };
 }
 
 const MARK = { pass: '✓', fail: '✗', unknown: '?' } as const;
@@ -118,11 +142,19 @@ export function formatExplanation(e: Explanation): string {
     if (cycle.reapplyEligibleOn) out.push(`  may re-apply for direct billing from ${cycle.reapplyEligibleOn}`);
     if (cycle.deadline) out.push(`  support plan to be renewed by ${cycle.deadline}${cycle.toldOn ? ` (partner told on ${cycle.toldOn})` : ' (the partner has not been told yet)'}`);
     for (const decision of cycle.decisions) {
+      if (decision.overriddenBy !== undefined) {
+        out.push(
+          `  decision ${decision.id} by override of ${decision.overriddenBy} at ${decision.overriddenAt}, as of ${decision.decidedOn}, policy ${decision.policyVersion}: ${decision.replacedOutcome ?? 'due, not decided'} → ${decision.outcome}${decision.partnerTold ? '' : ' (partner not told)'}`,
+          `    reason: ${decision.reason!.replace(/\s*\n\s*/g, ' / ')}`,
+        );
+        continue;
+      }
       out.push(`  decision ${decision.id} in run ${decision.runId}, as of ${decision.decidedOn}, policy ${decision.policyVersion}: ${decision.outcome}`);
       for (const check of decision.checks) out.push(...formatCheck(check, '    '));
     }
   }
 
+  out.push(...formatWarnings(e.warnings));
   out.push('', e.notices.length ? 'Notices:' : 'No notice has been written for this partner.');
   for (const n of e.notices) {
     out.push(

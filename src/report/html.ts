@@ -1,6 +1,7 @@
 import { compare, div, mul, parseDecimal, rational, type Rational, toFixed } from '../money/decimal.js';
 import { formatUsd as formatAmountUsd } from '../mail/format.js';
 import type { Report, ReportNotice, ReportRow } from './model.js';
+import { AT_RISK_MONTHS, type ReportWarning } from './report-warnings.js';
 
 const OUTCOMES = ['confirmed', 'awaiting_support_renewal', 'transition_required', 'needs_review'] as const;
 const COLOURS: Record<string, string> = { pass: '#2e7d32', fail: '#c62828', unknown: '#9e9e9e' };
@@ -26,12 +27,13 @@ h1 { font-size: 1.5rem; margin-bottom: .25rem; } h2 { margin-top: 2.5rem; border
 .meta { color: #52606d; } table { border-collapse: collapse; margin: .75rem 0; } th, td { text-align: left; padding: .3rem .7rem; border-bottom: 1px solid #e4e7eb; vertical-align: top; }
 th { background: #f5f7fa; } .num { text-align: right; font-variant-numeric: tabular-nums; }
 .counts { display: flex; gap: 1rem; flex-wrap: wrap; } .count { border: 1px solid #d9dee3; border-radius: 6px; padding: .5rem 1rem; min-width: 9rem; }
-.count b { display: block; font-size: 1.6rem; } .status-failed, .status-rejected, .status-abandoned { color: #c62828; font-weight: 600; }
+.count b { display: block; font-size: 1.6rem; } .status-failed, .status-rejected, .status-abandoned { color: #c62828; font-weight: 600; } .override { color: #52606d; font-size: .9em; }
 </style>
 </head>
 <body>
 <h1>${esc(title)}</h1>
 <p class="meta">Policy ${esc(report.policyVersion)} · TTM threshold ${esc(formatUsd(report.minimumTtmUsd))}</p>
+${renderAtRisk(report.warnings ?? [], report.minimumTtmUsd)}
 ${sections || '<p>No cycle has been decided yet.</p>'}
 </body>
 </html>
@@ -69,11 +71,32 @@ function renderDelivery(notice: ReportNotice): string {
 
 function renderDecisionRow(row: ReportRow): string {
   const next = row.reapplyEligibleOn ? `may re-apply from ${row.reapplyEligibleOn}` : row.deadline ? `renew by ${row.deadline}` : '';
-  return `<tr><td>${esc(row.partnerId)} ${esc(row.partnerName)}</td><td>${esc(row.trigger)}</td><td>${esc(row.outcome)}</td><td class="num">${esc(row.ttmRevenueUsd ? formatUsd(row.ttmRevenueUsd) : '')}</td><td>${row.checks.map((c) => `${esc(c.id)}: ${esc(c.result)}`).join('<br>')}</td><td>${esc(next)}</td></tr>`;
+  const overridden = row.overriddenBy
+    ? `<br><span class="override">overridden by ${esc(row.overriddenBy)} (was ${esc(row.replacedOutcome ?? 'due, not decided')}): ${esc(row.reason ?? '')}</span>`
+    : '';
+  return `<tr><td>${esc(row.partnerId)} ${esc(row.partnerName)}</td><td>${esc(row.trigger)}</td><td>${esc(row.outcome)}${overridden}</td><td class="num">${esc(row.ttmRevenueUsd ? formatUsd(row.ttmRevenueUsd) : '')}</td><td>${row.checks.map((c) => `${esc(c.id)}: ${esc(c.result)}`).join('<br>')}</td><td>${esc(next)}</td></tr>`;
+}
+
+/** Partners warned of a cycle ahead: the projected TTM against the threshold, and every check at risk. */
+function renderAtRisk(warnings: ReportWarning[], minimum: string): string {
+  const bars = warnings.map((w) => ({ partnerId: w.partnerId, partnerName: w.partnerName, ttmRevenueUsd: w.projectedTtmUsd, ttmResult: w.checks.some((c) => c.id === 'ttm_revenue') ? ('fail' as const) : ('pass' as const) }));
+  const rows = warnings.map(
+    (w) =>
+      `<tr><td>${esc(w.partnerId)} ${esc(w.partnerName)}</td><td>${esc(w.trigger)} ${esc(w.cycle)}</td><td>${w.monthsBefore} month(s) before, on ${esc(w.warnedOn)}</td><td>${w.checks.map((c) => `${esc(c.id)}: ${c.todo ? 'to-do' : esc(c.result)}, ${esc(c.observed)} (required ${esc(c.required)}${c.gap ? `, ${esc(c.gap)} short` : ''})`).join('<br>')}</td><td>${esc(w.actBy)}</td></tr>`,
+  );
+  return `<section class="at-risk">
+<h2>At risk in the next ${AT_RISK_MONTHS} months (${warnings.length})</h2>
+<p class="meta">From each partner's latest early warning; these are projections, not decisions.</p>
+${warnings.length === 0 ? '<p>No partner has been warned of a cycle in the next months.</p>' : `<h3>Projected TTM revenue against the threshold</h3>
+${renderChart(bars, minimum)}
+<table class="warnings"><thead><tr><th>Partner</th><th>Cycle</th><th>Warned</th><th>At risk</th><th>Act by</th></tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table>`}
+</section>`;
 }
 
 /** Horizontal bars, one per renewal cycle, with the threshold as a vertical line. */
-function renderChart(rows: ReportRow[], minimum: string): string {
+function renderChart(rows: Array<Pick<ReportRow, 'partnerId' | 'partnerName' | 'ttmRevenueUsd' | 'ttmResult'>>, minimum: string): string {
   const bars = rows.filter((row) => row.ttmRevenueUsd !== null && /^-?\d+(\.\d+)?$/.test(row.ttmRevenueUsd));
   if (bars.length === 0) return '<p>No renewal cycle with revenue this month.</p>';
   const threshold = parseDecimal(minimum);

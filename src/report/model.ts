@@ -1,4 +1,5 @@
-import type { CheckRecord } from '../domain/types.js';
+import type { CheckRecord, IsoDate } from '../domain/types.js';
+import type { ReportWarning } from './report-warnings.js';
 
 /** What `report` shows, whatever its format: built by report.ts, drawn by html.ts and the CSV. */
 export interface ReportRow {
@@ -17,6 +18,10 @@ export interface ReportRow {
   ttmResult: CheckRecord['result'] | null;
   missing: string[];
   noticeStatus: string | null;
+  /** Set when a person recorded the latest decision (`csp-reeval override`). */
+  overriddenBy: string | null;
+  reason: string | null;
+  replacedOutcome: string | null;
 }
 
 /** A partner's notice, or the operations summary (`audience: 'ops'`), which belongs to no partner. */
@@ -34,8 +39,12 @@ export interface ReportNotice {
 
 export interface Report {
   cycle: string | null;
+  /** The day "the next months" of `warnings` are counted from. */
+  asOf?: IsoDate;
   policyVersion: string;
   minimumTtmUsd: string;
   rows: ReportRow[];
   notices: ReportNotice[];
+  /** Partners at risk in the next months, from their latest early warning. */
+  warnings?: ReportWarning[];
 }

@@ -1,16 +1,19 @@
 import type { Store } from '../db/database.js';
-import type { CheckRecord } from '../domain/types.js';
-import type { Report, ReportNotice } from './model.js';
+import type { CheckRecord, IsoDate } from '../domain/types.js';
+import type { Report, ReportNotice, ReportRow } from './model.js';
 import type { Policy } from '../policy/policy.js';
 import { listCycleReportRows, listReportNoticeLinks } from '../store/report-rows.js';
+import { overridesOfDecisions, type OverrideRecord } from '../store/overrides.js';
 import { renderReportHtml } from './html.js';
+import { warningsAhead } from './report-warnings.js';
 
 export type ReportFormat = 'csv' | 'json' | 'html';
 export type { Report, ReportNotice, ReportRow } from './model.js';
 
 /** The latest decision of every recorded cycle, with its notice's delivery status. */
-export async function buildReport(store: Store, policy: Policy, cycle?: string): Promise<Report> {
+export async function buildReport(store: Store, policy: Policy, asOf: IsoDate, cycle?: string): Promise<Report> {
   const rows = await listCycleReportRows(store.db, cycle);
+  const overrides = await overridesOfDecisions(store.db, rows.flatMap((row) => (row.last_decision_id === null ? [] : [Number(row.last_decision_id)])));
   // The partner is the notice's own, never a decision's: the operations summary covers every
   // partner's decisions and belongs to none of them.
   const noticeLinks = await listReportNoticeLinks(store.db, cycle);
@@ -38,6 +41,8 @@ export async function buildReport(store: Store, policy: Policy, cycle?: string):
     policyVersion: policy.version,
     minimumTtmUsd: policy.revenue.minimumTtmUsd,
     notices: [...notices.values()],
+    asOf,
+    warnings: await warningsAhead(store.db, asOf, cycle),
     rows: rows.map((row) => {
       const checks = row.checks ? (JSON.parse(row.checks) as CheckRecord[]) : [];
       return {
@@ -56,9 +61,15 @@ export async function buildReport(store: Store, policy: Policy, cycle?: string):
         ttmResult: checks.find((c) => c.id === 'ttm_revenue')?.result ?? null,
         missing: checks.filter((c) => c.result === 'unknown' && c.missing).map((c) => `${c.id}: ${c.missing!.detail}`),
         noticeStatus: noticeByCycle.get(Number(row.cycle_id)) ?? null,
+        ...overrideColumns(row.last_decision_id === null ? undefined : overrides.get(Number(row.last_decision_id))),
       };
     }),
   };
+}
+
+/** Who overrode the cycle's latest decision, why, and what it replaced; nulls for a decision made by a run. */
+function overrideColumns(override: OverrideRecord | undefined): Pick<ReportRow, 'overriddenBy' | 'reason' | 'replacedOutcome'> {
+  return { overriddenBy: override?.overriddenBy ?? null, reason: override?.reason ?? null, replacedOutcome: override?.replacedOutcome ?? null };
 }
 
 /** The TTM revenue when the check could establish it; an unknown check has no figure to show. */
@@ -70,7 +81,7 @@ function knownTtm(checks: CheckRecord[]): string | null {
 export function formatReport(report: Report, format: ReportFormat): string {
   if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
   if (format === 'html') return renderReportHtml(report);
-  const header = ['partner_id', 'partner_name', 'trigger', 'cycle', 'outcome', 'final', 'decided_on', 'policy_version', 'ttm_revenue_usd', 'checks', 'missing', 'reapply_eligible_on', 'deadline', 'notice_status'];
+  const header = ['partner_id', 'partner_name', 'trigger', 'cycle', 'outcome', 'final', 'decided_on', 'policy_version', 'ttm_revenue_usd', 'checks', 'missing', 'reapply_eligible_on', 'deadline', 'notice_status', 'overridden_by', 'reason', 'replaced_outcome'];
   const lines = [header.map(csvCell).join(',')];
   for (const row of report.rows) {
     lines.push(
@@ -89,10 +100,18 @@ export function formatReport(report: Report, format: ReportFormat): string {
         row.reapplyEligibleOn ?? '',
         row.deadline ?? '',
         row.noticeStatus ?? '',
+        row.overriddenBy ?? '',
+        row.reason ?? '',
+        row.replacedOutcome ?? (row.overriddenBy ? 'due, not decided' : ''),
       ]
         .map(csvCell)
         .join(','),
     );
+  }
+  // Early warnings follow the decisions as rows of their own: outcome `at_risk`, never final.
+  for (const warning of report.warnings ?? []) {
+    const checks = warning.checks.map((c) => `${c.id}=${c.todo ? 'to-do' : c.result} (${c.observed} vs ${c.required}${c.gap ? `, ${c.gap} short` : ''})`).join('; ');
+    lines.push([warning.partnerId, warning.partnerName, warning.trigger, warning.cycle, 'at_risk', 'no', warning.warnedOn, '', warning.projectedTtmUsd ?? '', checks, '', '', warning.actBy, '', '', '', ''].map(csvCell).join(','));
   }
   return `${lines.join('\r\n')}\r\n`;
 }

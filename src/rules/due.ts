@@ -86,7 +86,7 @@ export function findDueCycles(input: DueInput): DueResult {
 }
 
 /** The onboarding month in every year after the onboarding year, limited to [from, to]. */
-function anniversaries(onboardedOn: IsoDate, from: Month, to: Month): Month[] {
+export function anniversaries(onboardedOn: IsoDate, from: Month, to: Month): Month[] {
   const onboardYear = Number(onboardedOn.slice(0, 4));
   const monthPart = onboardedOn.slice(5, 7);
   const result: Month[] = [];
@@ -98,7 +98,7 @@ function anniversaries(onboardedOn: IsoDate, from: Month, to: Month): Month[] {
 }
 
 /** The re-apply date of a partner told to move that may not yet re-apply, if any. */
-function latestBlock(recorded: RecordedCycle[], asOf: IsoDate): IsoDate | null {
+export function latestBlock(recorded: RecordedCycle[], asOf: IsoDate): IsoDate | null {
   let until: IsoDate | null = null;
   for (const cycle of recorded) {
     if (cycle.outcome !== 'transition_required' || !cycle.reapplyEligibleOn) continue;

@@ -1,7 +1,9 @@
 import type { Store } from '../db/database.js';
 import type { CycleRef, Decision, IsoDate, Outcome, Partner, SupportTerm } from '../domain/types.js';
 import { newMessageId } from '../mail/mailer.js';
-import { type OpsSummaryInput, renderPartnerNotice, type Templates } from '../mail/render.js';
+import type { OpsSummaryInput, Templates } from '../mail/render.js';
+import type { WarningsForOps } from '../mail/summary-warnings.js';
+import { renderPartnerMail } from '../mail/warning-notice.js';
 import type { Policy } from '../policy/policy.js';
 import { type DueResult, findDueCycles } from '../rules/due.js';
 import { checkText } from '../rules/check-text.js';
@@ -11,10 +13,14 @@ import { listRecordedCycles, recordDecision } from '../store/cycles.js';
 import { EvidenceReader } from '../store/evidence.js';
 import { insertNotice } from '../store/notices.js';
 import { listPartnersWithTerms } from '../store/partners.js';
+import { linkWarningsToNotice } from '../store/warnings.js';
+import type { Projection } from '../rules/projection.js';
+import type { KnownPartners } from './projections.js';
 import { mailDomain } from './deliver.js';
 import type { RunOptions, RunProfile } from './run.js';
 import { type RunJson, toJsonDecision } from './run-json.js';
 import { type RunStop, yielder } from './stop.js';
+import { atRiskForOps, findWarnings, recordWarnings, type RunWarnings, toJsonWarning } from './warnings.js';
 
 export interface DueGroup {
   partner: Partner;
@@ -23,6 +29,7 @@ export interface DueGroup {
 }
 
 type Decided = { decision: Decision; firstAwaiting: boolean };
+type Batch = Array<{ group: DueGroup; decided: Decided[]; warned: Projection[] }>;
 
 /** Where a run records what it decides; null for a dry run, which records nothing. */
 export interface Recording {
@@ -58,36 +65,56 @@ export interface DecideContext {
  * decided and the batch in hand is recorded: what was decided is kept. A lost lock records nothing
  * more, as another run may be deciding the same partners.
  */
-export async function decideDue(context: DecideContext): Promise<{ due: DueResult; names: Map<string, string>; needsReview: OpsSummaryInput['needsReview']; groups: number }> {
+export async function decideDue(
+  context: DecideContext,
+): Promise<{ due: DueResult; names: Map<string, string>; needsReview: OpsSummaryInput['needsReview']; groups: number; warnings: WarningsForOps | undefined }> {
   const { store, policy, options, json, counts, stop } = context;
-  const { groups, due, names } = await findDue(store, policy, options);
+  const { groups: dueGroups, due, names, known } = await findDue(store, policy, options);
+  const warnings = policy.earlyWarning.monthsBefore.length > 0 ? await findWarnings(store, policy, options.asOf, known) : null;
+  const groups = withWarnedPartners(dueGroups, warnings, known);
+  const forOps: WarningsForOps = { atRisk: [], needsData: warnings?.needsData ?? [] };
   json.missingSupportPlan = due.missingSupportPlan;
-  options.log.info(`as of ${options.asOf}: ${due.due.length} cycle(s) due for ${groups.length} partner(s)`);
+  options.log.info(`as of ${options.asOf}: ${due.due.length} cycle(s) due for ${dueGroups.length} partner(s)${warnings ? `, ${warnings.byPartner.size} partner(s) to warn` : ''}`);
   const reader = new EvidenceReader(store.db, policy, options.asOf);
   const needsReview: OpsSummaryInput['needsReview'] = [];
   const stepAside = yielder(YIELD_EVERY_MS);
 
   for (let first = 0; first < groups.length && !stop.requested; first += PARTNERS_PER_COMMIT) {
-    const batch: Array<{ group: DueGroup; decided: Decided[] }> = [];
+    const batch: Batch = [];
     for (const group of groups.slice(first, first + PARTNERS_PER_COMMIT)) {
       await stepAside();
       if (stop.requested) break;
-      batch.push({ group, decided: await decideGroup(group, reader, policy, options) });
+      const decided = await decideGroup(group, reader, policy, options);
+      // A partner told to move hears nothing of cycles it will not have until it may re-apply.
+      const moving = decided.some(({ decision }) => decision.outcome === 'transition_required');
+      batch.push({ group, decided, warned: moving ? [] : (warnings?.byPartner.get(group.partner.partnerId) ?? []) });
     }
     if (stop.lockLost) break;
     if (context.recording && batch.length > 0) await recordDecided(context, context.recording, batch);
-    for (const { group, decided } of batch) {
+    for (const { group, decided, warned } of batch) {
       for (const { decision } of decided) {
         counts[decision.outcome] += 1;
         json.decisions.push(toJsonDecision(decision));
         if (decision.outcome === 'needs_review') needsReview.push(reviewItem(group.partner, decision));
       }
-      if (!context.recording) addDryRunNotice(context, group, decided);
+      for (const warning of warned) {
+        json.warnings.push(toJsonWarning(warning));
+        forOps.atRisk.push(atRiskForOps(warning, group.partner.name));
+      }
+      if (!context.recording) addDryRunNotice(context, group, decided, warned);
     }
     context.recording?.committed(batch.length, batch.reduce((sum, entry) => sum + entry.decided.length, 0));
   }
   json.stopped = stop.requested;
-  return { due, names, needsReview, groups: groups.length };
+  return { due, names, needsReview, groups: dueGroups.length, warnings: warnings ? forOps : undefined };
+}
+
+/** Partners warned of a cycle ahead but due for nothing now still get their one notice of the run. */
+function withWarnedPartners(groups: DueGroup[], warnings: RunWarnings | null, known: KnownPartners): DueGroup[] {
+  if (!warnings || warnings.byPartner.size === 0) return groups;
+  const due = new Set(groups.map((group) => group.partner.partnerId));
+  const warnedOnly = known.partners.filter(({ partner }) => warnings.byPartner.has(partner.partnerId) && !due.has(partner.partnerId));
+  return [...groups, ...warnedOnly.map((entry) => ({ ...entry, cycles: [] }))];
 }
 
 async function decideGroup(group: DueGroup, reader: EvidenceReader, policy: Policy, options: DecideContext['options']): Promise<Decided[]> {
@@ -102,11 +129,11 @@ async function decideGroup(group: DueGroup, reader: EvidenceReader, policy: Poli
   return decided;
 }
 
-function addDryRunNotice({ json, templates, options }: DecideContext, group: DueGroup, decided: Decided[]): void {
+function addDryRunNotice({ json, templates, options, policy }: DecideContext, group: DueGroup, decided: Decided[], warned: Projection[]): void {
   const toTell = decided
     .filter(({ decision, firstAwaiting }) => isToldToPartner(decision, { askedToRenewBefore: !firstAwaiting }))
     .map(({ decision }) => decision);
-  const rendered = renderPartnerNotice({ partner: group.partner, decisions: toTell, asOf: options.asOf }, templates);
+  const rendered = renderPartnerMail({ partner: group.partner, decisions: toTell, warnings: warned, asOf: options.asOf, policy }, templates);
   if (rendered) json.notices.push({ partnerId: group.partner.partnerId, to: group.partner.noticeTo, kinds: rendered.kinds, status: 'dry_run' });
 }
 
@@ -116,23 +143,27 @@ function reviewItem(partner: Partner, decision: Decision): OpsSummaryInput['need
     partnerName: partner.name,
     trigger: decision.trigger,
     cycle: decision.cycle,
-    missing: decision.checks.filter((check) => check.result === 'unknown' && check.missing).map((check) => `${check.id}: ${check.missing!.detail}`),
+    missing: decision.checks.flatMap((check) => (check.result === 'unknown' && check.missing ? [{ checkId: check.id, detail: check.missing.detail }] : [])),
   };
 }
 
 /** Each partner's decisions, and the notice that tells it of them, for a batch of partners in one transaction. */
-async function recordDecided({ store, templates, options }: DecideContext, recording: Recording, batch: Array<{ group: DueGroup; decided: Decided[] }>): Promise<void> {
+async function recordDecided({ store, templates, options, policy }: DecideContext, recording: Recording, batch: Batch): Promise<void> {
   const recordedAt = options.now().toISOString();
   await store.db.transaction().execute(async (trx) => {
-    for (const { group, decided } of batch) {
+    for (const entry of batch) {
+      const { group, decided } = entry;
       const recorded = [];
       for (const { decision } of decided) recorded.push(await recordDecision(trx, recording.runId, decision, recordedAt));
       const toTell = recorded.filter((r) => r.notify);
+      // Only a warning no run recorded before is told, so that a partner hears of it once.
+      const warnings = await recordWarnings(trx, recording.runId, entry.warned, recordedAt);
+      entry.warned = warnings.fresh;
       const started = performance.now();
-      const rendered = renderPartnerNotice({ partner: group.partner, decisions: toTell.map((r) => r.decision), asOf: options.asOf }, templates);
+      const rendered = renderPartnerMail({ partner: group.partner, decisions: toTell.map((r) => r.decision), warnings: warnings.fresh, asOf: options.asOf, policy }, templates);
       if (options.profile) options.profile.renderMs += performance.now() - started;
       if (!rendered) continue;
-      await insertNotice(
+      const noticeId = await insertNotice(
         trx,
         {
           runId: recording.runId,
@@ -151,6 +182,7 @@ async function recordDecided({ store, templates, options }: DecideContext, recor
         },
         toTell.map((r) => r.decisionId!),
       );
+      await linkWarningsToNotice(trx, warnings.ids, noticeId);
     }
   });
 }
@@ -160,7 +192,7 @@ export async function findDue(
   store: Store,
   policy: Policy,
   options: { asOf: IsoDate; partnerId?: string },
-): Promise<{ due: DueResult; groups: DueGroup[]; names: Map<string, string> }> {
+): Promise<{ due: DueResult; groups: DueGroup[]; names: Map<string, string>; known: KnownPartners }> {
   const [partners, recorded] = await Promise.all([
     listPartnersWithTerms(store.db, options.partnerId),
     listRecordedCycles(store.db, options.partnerId),
@@ -176,5 +208,5 @@ export async function findDue(
     groups.set(cycle.partnerId, group);
   }
   const names = new Map(partners.map((entry) => [entry.partner.partnerId, entry.partner.name]));
-  return { due, groups: [...groups.values()], names };
+  return { due, groups: [...groups.values()], names, known: { partners, recorded } };
 }

@@ -14,6 +14,10 @@ export function formatRunTable(run: RunJson): string {
   ]);
   const lines = [title, ...table(header, rows)];
   if (run.decisions.length === 0) lines.push('  nothing is due');
+  if (run.warnings.length > 0) {
+    lines.push('', 'Early warnings (not decisions):');
+    for (const w of run.warnings) lines.push(`  ${w.partnerId.padEnd(8)} ${w.trigger} ${w.cycle}, ${w.monthsBefore} month(s) ahead: at risk — ${w.checks.filter((c) => c.atRisk).map((c) => `${c.id}=${c.todo ? 'to-do' : c.result}`).join(' ')}`);
+  }
   if (run.notices.length > 0) {
     lines.push('', 'Notices:');
     for (const n of run.notices) lines.push(`  ${n.partnerId.padEnd(12)} ${n.status.padEnd(8)} ${n.kinds.join(',')} → ${n.to.join(', ')}`);

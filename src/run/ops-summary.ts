@@ -4,6 +4,7 @@ import { type OpsSummaryInput, renderOpsSummary } from '../mail/render.js';
 import { decisionsNotYetSummarised, findSendableNotice, insertNotice, sentRecorder } from '../store/notices.js';
 import type { decideDue } from './decide.js';
 import { type Delivery, emptyCounts, mailDomain, type SendOutcome, sendOne } from './deliver.js';
+import { overridesForSummary } from './overrides-reported.js';
 
 /**
  * The operations summary of every decision no summary has covered yet, and of this run's failed
@@ -12,7 +13,7 @@ import { type Delivery, emptyCounts, mailDomain, type SendOutcome, sendOne } fro
 export async function summariseForOps(delivery: Delivery, runId: number, decided: Awaited<ReturnType<typeof decideDue>>, failedSends: SendOutcome['failed']): Promise<number> {
   const { deps, options } = delivery;
   const unreported = await decisionsNotYetSummarised(deps.store.db);
-  if (unreported.length === 0 && failedSends.length === 0) return 0;
+  if (unreported.length === 0 && failedSends.length === 0 && !decided.warnings?.atRisk.length) return 0;
   const ops: OpsSummaryInput = {
     asOf: options.asOf,
     runId,
@@ -21,6 +22,8 @@ export async function summariseForOps(delivery: Delivery, runId: number, decided
     needsReview: decided.needsReview,
     missingSupportPlan: decided.due.missingSupportPlan.map((partnerId) => ({ partnerId, partnerName: decided.names.get(partnerId) ?? partnerId })),
     failedSends,
+    ...(decided.warnings ? { warnings: decided.warnings } : {}),
+    overrides: await overridesForSummary(deps.store.db, unreported.map((d) => d.id), decided.names),
   };
   return sendOpsSummary(delivery, runId, ops, unreported.map((d) => d.id));
 }

@@ -1,5 +1,13 @@
 import type { Decision, IsoDate, Outcome } from '../domain/types.js';
 import { checkText } from '../rules/check-text.js';
+import type { WarningJson } from './warnings.js';
+
+/** What `run --json` and `report` add to a decision a person made: who, why, and the outcome it replaced. */
+export interface OverrideFields {
+  overriddenBy: string;
+  reason: string;
+  replacedOutcome: Outcome | null;
+}
 
 /** What `run --json` prints (SPEC): every decision with its checks, every notice and its fate. */
 export interface RunJson {
@@ -15,14 +23,16 @@ export interface RunJson {
     checks: Array<{ id: string; result: string; observed: string; required: string }>;
     reapplyEligibleOn?: IsoDate;
     deadline?: IsoDate;
-  }>;
+  } & Partial<OverrideFields>>;
   notices: Array<{ partnerId: string; to: string[]; kinds: string[]; status: 'sent' | 'failed' | 'dry_run' }>;
+  /** Early warnings told in this run (SPEC §4a). */
+  warnings: WarningJson[];
   missingSupportPlan: string[];
   stopped: boolean;
 }
 
 export function newRunJson(asOf: IsoDate, dryRun: boolean, policyVersion: string): RunJson {
-  return { asOf, dryRun, policyVersion, runId: null, decisions: [], notices: [], missingSupportPlan: [], stopped: false };
+  return { asOf, dryRun, policyVersion, runId: null, decisions: [], notices: [], warnings: [], missingSupportPlan: [], stopped: false };
 }
 
 /** A decision as `run --json` shows it: the checks reduced to their id, result, observed and required text. */

@@ -15,6 +15,7 @@ import { summariseForOps } from './ops-summary.js';
 import { acquireLock, currentHolder } from './lock.js';
 import { RunProgress } from './progress.js';
 import { newRunJson, type RunJson } from './run-json.js';
+import { reportOverridesInRun } from './overrides-reported.js';
 import { RunStop } from './stop.js';
 
 export type { RunJson } from './run-json.js';
@@ -76,11 +77,13 @@ export async function runReevaluation(deps: RunDeps, options: RunOptions): Promi
     ...(options.profile ? { profile: options.profile } : {}),
   });
   const context = { store, policy, templates: deps.templates, json, counts };
+  const onlyPartner = options.partnerId !== undefined ? { partnerId: options.partnerId } : {};
 
   if (options.dryRun) {
     const stop = new RunStop(options.signal, undefined);
     try {
       await decideDue({ ...context, options: decideOptions(options.log.child({ dryRun: true })), stop, recording: null });
+      json.decisions.push(...(await reportOverridesInRun(store.db, { ...onlyPartner, runId: null })));
     } finally {
       stop.dispose();
     }
@@ -105,6 +108,7 @@ export async function runReevaluation(deps: RunDeps, options: RunOptions): Promi
     const log = options.log.child({ runId });
     const recording = { runId, mailFrom: deps.config.mailFrom, committed: (partners: number, decisions: number) => progress.committed(partners, decisions) };
     const decided = await decideDue({ ...context, options: decideOptions(log), stop, recording });
+    json.decisions.push(...(await reportOverridesInRun(store.db, { ...onlyPartner, runId })));
     progress.due = decided.groups;
 
     const delivery: Delivery = { deps, options, log, stop, sent: () => progress.sent++ };

@@ -1,5 +1,5 @@
-import { type Kysely, sql } from 'kysely';
-import type { Database } from '../db/schema.js';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Database, SecuritySnapshotsTable } from '../db/schema.js';
 import type {
   AssessmentCategory,
   AssessmentLine,
@@ -118,33 +118,7 @@ export class EvidenceReader {
       .orderBy('security_snapshots.as_of', 'desc')
       .limit(1)
       .executeTakeFirst();
-    if (!row) return null;
-    const count = (value: number | string | null) => (value === null ? null : Number(value));
-    const sourceFile = row.file_name ?? null;
-    if (row.source === 'graph-security-score') {
-      const details = JSON.parse(row.details ?? '{}') as Partial<Pick<GraphSecuritySnapshot, 'unknown' | 'tenants'>>;
-      return {
-        source: 'graph-security-score',
-        sourceFile,
-        asOf: row.as_of,
-        adminUsers: count(row.admin_users),
-        adminUsersWithMfa: count(row.admin_users_with_mfa),
-        contactStatus: row.contact_status === 'compliant' || row.contact_status === 'nonCompliant' ? row.contact_status : null,
-        averageResponseHours: row.average_response_hours,
-        unknown: details.unknown ?? {},
-        tenants: details.tenants ?? [],
-      };
-    }
-    return {
-      source: 'csv',
-      sourceFile,
-      asOf: row.as_of,
-      adminUsers: Number(row.admin_users),
-      adminUsersWithMfa: Number(row.admin_users_with_mfa),
-      securityContact: row.security_contact || null,
-      alertsTotal: Number(row.alerts_total),
-      alertsRespondedInTime: Number(row.alerts_responded_in_time),
-    };
+    return row ? snapshotFromRow(row) : null;
   }
 
   private async anyRevenueIn(month: string): Promise<boolean> {
@@ -166,6 +140,38 @@ export class EvidenceReader {
     }
     return this.latestRevenueMonth;
   }
+}
+
+type SnapshotRow = Selectable<SecuritySnapshotsTable> & { file_name: string | null };
+
+/** A stored snapshot as the rules read it, whichever its source. */
+export function snapshotFromRow(row: SnapshotRow): SecuritySnapshot | GraphSecuritySnapshot {
+  const count = (value: number | string | null) => (value === null ? null : Number(value));
+  const sourceFile = row.file_name ?? null;
+  if (row.source === 'graph-security-score') {
+    const details = JSON.parse(row.details ?? '{}') as Partial<Pick<GraphSecuritySnapshot, 'unknown' | 'tenants'>>;
+    return {
+      source: 'graph-security-score',
+      sourceFile,
+      asOf: row.as_of,
+      adminUsers: count(row.admin_users),
+      adminUsersWithMfa: count(row.admin_users_with_mfa),
+      contactStatus: row.contact_status === 'compliant' || row.contact_status === 'nonCompliant' ? row.contact_status : null,
+      averageResponseHours: row.average_response_hours,
+      unknown: details.unknown ?? {},
+      tenants: details.tenants ?? [],
+    };
+  }
+  return {
+    source: 'csv',
+    sourceFile,
+    asOf: row.as_of,
+    adminUsers: Number(row.admin_users),
+    adminUsersWithMfa: Number(row.admin_users_with_mfa),
+    securityContact: row.security_contact || null,
+    alertsTotal: Number(row.alerts_total),
+    alertsRespondedInTime: Number(row.alerts_responded_in_time),
+  };
 }
 
 export type { PriorState };

@@ -4,12 +4,15 @@ import { rawQuery } from '../db/raw-sql.js';
 import { retryWhileBusy } from '../db/retry.js';
 import type { Store } from '../db/database.js';
 import type { Database, NoticeRow, SendableNotice } from '../db/schema.js';
-import type { IsoDate, MailMessage, Outcome } from '../domain/types.js';
+import type { IsoDate, MailMessage, NoticeKind, Outcome } from '../domain/types.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** pending → sent, or → failed (retried later) → … → sent / abandoned; rejected is permanent. */
-export type NoticeStatus = 'pending' | 'sent' | 'failed' | 'rejected' | 'abandoned';
+/**
+ * pending → sent, or → failed (retried later) → … → sent / abandoned; rejected is permanent;
+ * superseded: replaced by an override's correction before it went out, never sent.
+ */
+export type NoticeStatus = 'pending' | 'sent' | 'failed' | 'rejected' | 'abandoned' | 'superseded';
 
 export const MAX_SEND_ATTEMPTS = 10;
 
@@ -17,7 +20,7 @@ export interface NewNotice extends MailMessage {
   runId: number;
   partnerId: string | null;
   audience: 'partner' | 'ops';
-  kinds: Outcome[] | ['summary'];
+  kinds: NoticeKind[] | ['summary'] | ['correction'];
   locale: string;
   createdAt: string;
 }

@@ -18,6 +18,7 @@ export function listCycleReportRows(db: Kysely<Database>, cycle?: string) {
       'cycles.decided_on',
       'cycles.reapply_eligible_on',
       'cycles.deadline',
+      'cycles.last_decision_id',
       'decisions.policy_version',
       'decisions.checks',
     ])

@@ -7,7 +7,7 @@ import { migrations } from '../../src/db/migrations/index.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/engines.js';
 
 const TABLES = [
-  'assessments', 'cycles', 'decisions', 'fx_rates', 'import_batches', 'notice_bodies', 'notice_decisions', 'notices',
+  'assessments', 'cycles', 'decisions', 'early_warnings', 'fx_rates', 'import_batches', 'notice_bodies', 'notice_decisions', 'notices', 'overrides',
   'partner_aliases', 'partners', 'revenue_lines', 'revenue_totals', 'run_locks', 'runs', 'security_snapshots', 'support_plans',
 ];
 

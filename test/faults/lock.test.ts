@@ -7,7 +7,7 @@ import { holdLock } from '../helpers/hold-lock.js';
 import { spawnCli } from '../helpers/spawn-cli.js';
 
 const AS_OF = '2026-10-15';
-const NOTICES = 9; // eight partners and the operations summary
+const NOTICES = 10; // eight partners decided, one warned of its January renewal, and the operations summary
 
 /**
  * The lock dies with its process, on any host: a run killed with SIGKILL never blocks the next one,

@@ -10,7 +10,8 @@ import { spawnCli } from '../helpers/spawn-cli.js';
 
 const AS_OF = '2026-10-15';
 const EXTRA_PARTNERS = 40;
-const NOTICES = 8 + EXTRA_PARTNERS + 1;
+/** The sample's eight decided partners and one warned, the extra partners, and the summary. */
+const NOTICES = 9 + EXTRA_PARTNERS + 1;
 const LOCK_PIDS =
   "select pid from pg_locks where locktype = 'advisory' and granted and database = (select oid from pg_database where datname = current_database())";
 

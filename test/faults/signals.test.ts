@@ -83,16 +83,17 @@ describe.each(ENGINES)('stopped by a signal, on %s', (engine) => {
     expect(stopped.millis).toBeLessThan(STOP_WITHIN_MS);
     expect(running.stderr()).not.toMatch(/Warning|\n\s+at /);
     expect(stopped.lastLine).toBe(
-      'stopped: by SIGINT before the run finished; kept: 11 decisions recorded for 10 partners, 0 notices sent and recorded; 8 notices waiting in the outbox go with the next run',
+      'stopped: by SIGINT before the run finished; kept: 11 decisions recorded for 10 partners, 0 notices sent and recorded; 9 notices waiting in the outbox go with the next run',
     );
     // The sends that were cut off leave their notices as they were: pending, never tried.
-    expect(await temp.query("select count(*) as n from notices where status = 'pending' and attempts = 0")).toEqual([{ n: engine === 'sqlite' ? 8 : '8' }]);
+    expect(await temp.query("select count(*) as n from notices where status = 'pending' and attempts = 0")).toEqual([{ n: engine === 'sqlite' ? 9 : '9' }]);
     expect(await temp.query('select status from runs')).toEqual([{ status: 'stopped' }]);
 
     smtp.behaviour = { kind: 'normal' };
     const next = spawnCli(['run', '--as-of', AS_OF], env);
     expect(await next.exit).toBe(0);
-    await f.expectEachReceivedOnce(9);
+    // Eight partners told of their decisions, one warned of its January renewal, and the summary.
+    await f.expectEachReceivedOnce(10);
   }, 60_000);
 
   it('a second signal stops at once; the run it leaves behind is shown and marked interrupted, and the next run carries on', async () => {
@@ -110,7 +111,8 @@ describe.each(ENGINES)('stopped by a signal, on %s', (engine) => {
     const next = spawnCli(['run', '--as-of', AS_OF], env);
     expect(await next.exit).toBe(0);
     expect((await temp.query<{ status: string }>('select status from runs order by id')).map((r) => r.status)).toEqual(['interrupted', 'completed']);
-    await f.expectEachReceivedOnce(9);
+    // Eight partners told of their decisions, one warned of its January renewal, and the summary.
+    await f.expectEachReceivedOnce(10);
   }, 60_000);
 
   it('SIGTERM in the middle of a large import: rolled back, "nothing was imported", exit 143 within 2 s; imported whole when run again', async () => {

@@ -9,7 +9,8 @@ import { tempDir } from '../helpers/temp-store.js';
 
 const AS_OF = '2026-10-15';
 const START = Date.parse('2026-10-15T06:00:00Z');
-const PARTNER_NOTICES = 8;
+/** Eight partners told of their decisions, and one warned of its January renewal. */
+const PARTNER_NOTICES = 9;
 
 interface NoticeState {
   partner_id: string | null;

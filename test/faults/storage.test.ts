@@ -14,7 +14,7 @@ import { tempDir } from '../helpers/temp-store.js';
 
 const AS_OF = '2026-10-15';
 const NOW = () => new Date('2026-10-15T06:00:00Z');
-const NOTICES = 9; // eight partners and the operations summary
+const NOTICES = 10; // eight partners decided, one warned of its January renewal, and the operations summary
 
 const MOUNTABLE = canMount();
 if (!MOUNTABLE) {

@@ -234,13 +234,13 @@ describe('operations summary', () => {
     policyVersion: '2025-10',
     counts: { confirmed: 4, awaiting_support_renewal: 2, transition_required: 3, needs_review: 2 },
     needsReview: [
-      { partnerId: '4010005', partnerName: '株式会社みどりネットワーク', trigger: 'renewal', cycle: '2026-10', missing: ['ttm_revenue: no revenue dated in 2026-09 has been imported for anyone yet'] },
+      { partnerId: '4010005', partnerName: '株式会社みどりネットワーク', trigger: 'renewal', cycle: '2026-10', missing: [{ checkId: 'ttm_revenue', detail: 'no revenue dated in 2026-09 has been imported for anyone yet' }] },
       {
         partnerId: '4010008',
         partnerName: '<b>Tailspin</b>',
         trigger: 'anniversary',
         cycle: '2026-10',
-        missing: ['mfa_admins', 'security_contact', 'alert_response'].map((id) => `${id}: no security snapshot on or before 2026-10-15`),
+        missing: ['mfa_admins', 'security_contact', 'alert_response'].map((checkId) => ({ checkId, detail: 'no security snapshot on or before 2026-10-15' })),
       },
     ],
     missingSupportPlan: [

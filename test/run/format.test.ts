@@ -4,7 +4,7 @@ import { formatRunsList, formatRunTable, table } from '../../src/run/format.js';
 import type { RunJson } from '../../src/run/run.js';
 
 function run(overrides: Partial<RunJson> = {}): RunJson {
-  return { asOf: '2026-10-15', dryRun: false, policyVersion: '2026.1', runId: 12, decisions: [], notices: [], missingSupportPlan: [], stopped: false, ...overrides };
+  return { asOf: '2026-10-15', dryRun: false, policyVersion: '2026.1', runId: 12, decisions: [], notices: [], warnings: [], missingSupportPlan: [], stopped: false, ...overrides };
 }
 
 describe('table', () => {

@@ -32,6 +32,9 @@ const EXPECTED: Record<string, string> = {
   '4010012 anniversary 2026-10': 'confirmed',
 };
 
+/** Eight partners told of their decisions, and Tailspin (4010008) warned of its January renewal. */
+const PARTNER_NOTICES = 9;
+
 /** The key src/store/process-lock.ts locks: pinned here, since containers of two versions must agree on it. */
 const ADVISORY_KEY = '7338240117002025';
 
@@ -93,10 +96,12 @@ describe.each(ENGINES)('csp-reeval run on the sample data, on %s', (engine) => {
     expect(late.deadline).toBe('2026-10-29');
 
     const partnersNotified = json!.notices.map((n) => n.partnerId).sort();
-    expect(partnersNotified).toEqual(['4010001', '4010002', '4010003', '4010004', '4010006', '4010007', '4010009', '4010012']);
+    expect(partnersNotified).toEqual(['4010001', '4010002', '4010003', '4010004', '4010006', '4010007', '4010008', '4010009', '4010012']);
+    expect(json!.notices.find((n) => n.partnerId === '4010008')!.kinds).toEqual(['early_warning']);
+    expect(json!.warnings.map((w) => `${w.partnerId} ${w.trigger} ${w.cycle} ${w.monthsBefore}`)).toEqual(['4010008 renewal 2027-01 3']);
     expect(json!.notices.every((n) => n.status === 'sent')).toBe(true);
     expect(json!.notices.find((n) => n.partnerId === '4010012')!.kinds).toEqual(['confirmed']);
-    expect(emlFiles()).toHaveLength(9); // eight partners and the operations summary
+    expect(emlFiles()).toHaveLength(PARTNER_NOTICES + 1); // the partners and the operations summary
   });
 
   it('changes nothing and sends nothing when run again with the same data and date', async () => {
@@ -157,9 +162,9 @@ describe.each(ENGINES)('csp-reeval run on the sample data, on %s', (engine) => {
     expect(decided.filter((d) => d.partnerId.startsWith('6')).every((d) => d.outcome === 'transition_required')).toBe(true);
     const told = rest.json!.notices.map((n) => n.partnerId);
     expect(new Set(told).size).toBe(told.length);
-    expect(told).toHaveLength(8 + 250);
+    expect(told).toHaveLength(PARTNER_NOTICES + 250);
     // One operations summary, from the run that finished: it covers the stopped run's decisions too.
-    expect(emlFiles()).toHaveLength(8 + 250 + 1);
+    expect(emlFiles()).toHaveLength(PARTNER_NOTICES + 250 + 1);
   });
 
   it('a dry run decides and renders but leaves no trace', async () => {
@@ -170,7 +175,7 @@ describe.each(ENGINES)('csp-reeval run on the sample data, on %s', (engine) => {
     expect(code).toBe(0);
     expect(json!.dryRun).toBe(true);
     expect(json!.decisions).toHaveLength(Object.keys(EXPECTED).length);
-    expect(json!.notices).toHaveLength(8);
+    expect(json!.notices).toHaveLength(PARTNER_NOTICES);
     expect(json!.notices.every((n) => n.status === 'dry_run')).toBe(true);
     expect(await counts()).toEqual(before);
     expect(emlFiles()).toEqual([]);
@@ -180,19 +185,19 @@ describe.each(ENGINES)('csp-reeval run on the sample data, on %s', (engine) => {
     smtp = await startSmtpServer();
     const { code, json } = await run([], { SMTP_URL: smtp.url });
     expect(code).toBe(0);
-    expect(smtp.received).toHaveLength(9);
+    expect(smtp.received).toHaveLength(PARTNER_NOTICES + 1);
     const ids = smtp.received.map((m) => m.parsed.messageId);
-    expect(new Set(ids).size).toBe(9);
+    expect(new Set(ids).size).toBe(PARTNER_NOTICES + 1);
     const toTransition = smtp.received.find((m) => m.envelopeTo.includes('csp@hikari-sol.example.jp'))!;
     expect(toTransition.parsed.text).toContain('株式会社ひかりソリューションズ');
     expect(toTransition.parsed.text).toContain('間接リセラー');
     expect(toTransition.parsed.html).toBeTruthy();
     const cc = smtp.received.find((m) => m.envelopeTo.includes('csp-admin@sakura-cloud.example.jp'))!;
     expect(cc.envelopeTo).toContain('keiyaku@sakura-cloud.example.jp');
-    expect(json!.notices).toHaveLength(8);
+    expect(json!.notices).toHaveLength(PARTNER_NOTICES);
     // Nothing is sent a second time by a re-run.
     await run([], { SMTP_URL: smtp.url });
-    expect(smtp.received).toHaveLength(9);
+    expect(smtp.received).toHaveLength(PARTNER_NOTICES + 1);
   });
 
   it('a failed send keeps the decision, exits 1, and the next run retries it once', async () => {
@@ -207,11 +212,11 @@ describe.each(ENGINES)('csp-reeval run on the sample data, on %s', (engine) => {
     smtp.onMessage = null;
     const retried = await run([], { SMTP_URL: smtp.url });
     expect(retried.code).toBe(0);
-    expect(retried.json!.notices.filter((n) => n.status === 'sent')).toHaveLength(8);
+    expect(retried.json!.notices.filter((n) => n.status === 'sent')).toHaveLength(PARTNER_NOTICES);
     expect(await count('decisions')).toBe(decisionsAfterFailure);
     const partnerMessages = smtp.received.filter((m) => !m.envelopeTo.includes('csp-ops@example.com'));
-    expect(partnerMessages).toHaveLength(8);
-    expect(new Set(partnerMessages.map((m) => m.parsed.messageId)).size).toBe(8);
+    expect(partnerMessages).toHaveLength(PARTNER_NOTICES);
+    expect(new Set(partnerMessages.map((m) => m.parsed.messageId)).size).toBe(PARTNER_NOTICES);
   });
 
   it('a Shift_JIS partner name reaches its Japanese notice intact', async () => {

@@ -3,6 +3,8 @@ import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-totals-without-month-index.js';
 import * as m0003 from './0003-lock-task.js';
 import * as m0004 from './0004-security-snapshot-sources.js';
+import * as m0006 from './0006-early-warnings.js';
+import * as m0007 from './0007-overrides.js';
 
 /** A static, ordered list: no folder is scanned at run time, so a bundle or container just works. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +12,6 @@ export const migrations: Record<string, Migration> = {
   '0002-totals-without-month-index': m0002,
   '0003-lock-task': m0003,
   '0004-security-snapshot-sources': m0004,
+  '0006-early-warnings': m0006,
+  '0007-overrides': m0007,
 };

@@ -1,0 +1,154 @@
+import path from 'node:path';
+import { type Command, Option } from 'commander';
+import type { Config } from '../config/config.js';
+import type { Store } from '../db/database.js';
+import type { DecisionRecord, IsoDate, Outcome, Partner } from '../domain/types.js';
+import { UsageError } from '../errors.js';
+import { type CommandContext, PROJECT_ROOT, withRunContext } from './context.js';
+import { renderCorrectionNotice } from '../mail/correction.js';
+import { loadTemplates, type Templates } from '../mail/render.js';
+import { newMessageId } from '../mail/mailer.js';
+import type { Policy } from '../policy/policy.js';
+import { findDueCycles } from '../rules/due.js';
+import { todayIn } from '../rules/months.js';
+import { type CycleToOverride, OVERRIDE_OUTCOMES, type OverrideRequest, parseOverrideRequest, planOverride } from '../rules/override.js';
+import { mailDomain } from '../run/deliver.js';
+import { listRecordedCycles } from '../store/cycles.js';
+import { latestPartnerNoticeOfCycle, findRecordedCycle, recordOverride } from '../store/overrides.js';
+import type { NewNotice } from '../store/notices.js';
+import { findPartner, listPartnersWithTerms } from '../store/partners.js';
+
+interface OverrideOptions {
+  cycle?: string;
+  trigger?: string;
+  outcome?: string;
+  reason?: string;
+  by?: string;
+  notice: boolean;
+  dryRun?: boolean;
+}
+
+/** `csp-reeval override`: a recorded human decision that supersedes a cycle's latest one (SPEC §4b). */
+export function overrideCommand(program: Command, { io }: CommandContext): void {
+  program
+    .command('override')
+    .description('record a human decision for a cycle (an appeal granted, a review resolved by hand), superseding its latest decision')
+    .argument('<partner-id>')
+    .option('--cycle <month>', 'the cycle month (YYYY-MM)')
+    .addOption(new Option('--trigger <trigger>', 'which cycle of that month: renewal or anniversary'))
+    .addOption(new Option('--outcome <outcome>', `the corrected outcome: ${OVERRIDE_OUTCOMES.join(' or ')}`))
+    .option('--reason <text>', 'why the decision is corrected (kept on the record, shown to operations)')
+    .option('--by <name-or-email>', 'who corrects it')
+    .option('--no-notice', 'do not tell the partner (the correction is still recorded)')
+    .option('--dry-run', 'check and show what would be recorded, recording and sending nothing')
+    .action(async (partnerId: string, options: OverrideOptions) => {
+      const parsed = parseOverrideRequest(partnerId, { ...options, notify: options.notice });
+      if ('problems' in parsed) throw new UsageError(`override refused, nothing recorded: ${parsed.problems.join('; ')}`);
+      await withRunContext(io, program, 'write', async ({ store, policy, config }) => {
+        const templates = loadTemplates(path.join(PROJECT_ROOT, 'templates'));
+        const result = await overrideCycle({ store, policy, config, templates, now: io.now }, parsed.request, options.dryRun ?? false);
+        io.stdout.write(`${result}\n`);
+      });
+    });
+}
+
+interface OverrideDeps {
+  store: Store;
+  policy: Policy;
+  config: Config;
+  templates: Templates;
+  now: () => Date;
+}
+
+/**
+ * Finds the cycle (recorded, or due today and not recorded yet), plans the manual decision,
+ * renders the partner's correction and records the three together; resolves to what to print.
+ * The correction waits in the outbox like any notice: the next run sends it, once.
+ */
+async function overrideCycle(deps: OverrideDeps, request: OverrideRequest, dryRun: boolean): Promise<string> {
+  const { store, policy } = deps;
+  const partner = await findPartner(store.db, request.partnerId);
+  if (!partner) throw new UsageError(`override refused, nothing recorded: no partner with id '${request.partnerId}' has been imported`);
+  const overriddenAt = deps.now();
+  const today = todayIn(policy.timeZone, overriddenAt);
+  const target = await findTarget(store, policy, request, today);
+  const plan = planOverride(request, target, policy, today);
+  if ('refused' in plan) throw new UsageError(`override refused, nothing recorded: ${plan.refused}`);
+  const notice = request.notify && target ? await correctionNotice(deps, partner, target, plan.decision, plan.replacedOutcome, overriddenAt.toISOString()) : null;
+  const what = describe(request, plan.decision, plan.replacedOutcome);
+  if (dryRun) return `dry run, nothing recorded: would record ${what}${notice ? `; would tell the partner (${notice.to.join(', ')}): "${notice.subject}"` : ''}`;
+
+  const recorded = await recordOverride(store.db, {
+    target: target!,
+    decision: plan.decision,
+    replacedOutcome: plan.replacedOutcome,
+    reason: request.reason,
+    by: request.by,
+    overriddenAt: overriddenAt.toISOString(),
+    notice,
+  });
+  if ('conflict' in recorded) {
+    throw new UsageError(
+      `override refused, nothing recorded: the ${request.trigger} cycle ${request.cycle} of partner ${request.partnerId} was changed by another override or run at the same moment; see csp-reeval explain ${request.partnerId}, then override again if it is still needed`,
+    );
+  }
+  const told = notice ? `; the partner's correction notice waits in the outbox and goes out with the next run (csp-reeval run sends it now)` : '; the partner is not told (--no-notice)';
+  return `override ${recorded.overrideId} recorded: ${what}${told}`;
+}
+
+function describe(request: OverrideRequest, decision: DecisionRecord, replaced: Outcome | null): string {
+  const wait = decision.reapplyEligibleOn
+    ? `, may re-apply from ${decision.reapplyEligibleOn}`
+    : replaced === 'transition_required'
+      ? ', the re-apply wait lifted: later cycles are due again'
+      : '';
+  return `partner ${request.partnerId} ${request.trigger} ${request.cycle}: ${replaced ?? 'due, not decided'} → ${decision.outcome}${wait}, by ${request.by} because ${JSON.stringify(request.reason)}`;
+}
+
+/** A recorded cycle, else one that is due on the day of the override though no run has recorded it yet. */
+async function findTarget(store: Store, policy: Policy, request: OverrideRequest, today: IsoDate): Promise<CycleToOverride | null> {
+  const recorded = await findRecordedCycle(store.db, request);
+  if (recorded) return recorded;
+  const [partners, cycles] = await Promise.all([listPartnersWithTerms(store.db, request.partnerId), listRecordedCycles(store.db, request.partnerId)]);
+  const due = findDueCycles({ asOf: today, policy, partners, recorded: cycles }).due;
+  const cycle = due.find((c) => c.trigger === request.trigger && c.cycle === request.cycle);
+  return cycle ? { kind: 'due', cycle } : null;
+}
+
+async function correctionNotice(
+  deps: OverrideDeps,
+  partner: Partner,
+  target: CycleToOverride,
+  decision: DecisionRecord,
+  replacedOutcome: Outcome | null,
+  createdAt: string,
+): Promise<Omit<NewNotice, 'runId'>> {
+  const earlier = target.kind === 'recorded' ? await latestPartnerNoticeOfCycle(deps.store.db, target.cycleId) : null;
+  const rendered = renderCorrectionNotice(
+    {
+      partner,
+      trigger: decision.trigger,
+      cycle: decision.cycle,
+      outcome: decision.outcome as 'confirmed' | 'transition_required',
+      replacedOutcome,
+      earlierNoticeOn: earlier ? todayIn(deps.policy.timeZone, new Date(earlier.sentAt ?? earlier.createdAt)) : null,
+      decidedOn: decision.decidedOn,
+      reapplyEligibleOn: decision.reapplyEligibleOn ?? null,
+    },
+    deps.templates,
+  );
+  return {
+    partnerId: partner.partnerId,
+    audience: 'partner',
+    kinds: ['correction'],
+    messageId: newMessageId({ runId: 0, partnerId: partner.partnerId, domain: mailDomain(deps.config.mailFrom) }),
+    locale: partner.locale,
+    from: deps.config.mailFrom,
+    to: partner.noticeTo,
+    cc: partner.noticeCc,
+    subject: rendered.subject,
+    text: rendered.text,
+    html: rendered.html,
+    createdAt,
+  };
+}
