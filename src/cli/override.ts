@@ -4,15 +4,18 @@ import type { Config } from '../config/config.js';
 import type { Store } from '../db/database.js';
 import type { DecisionRecord, IsoDate, Outcome, Partner } from '../domain/types.js';
 import { UsageError } from '../errors.js';
+import { createLogger } from '../log/logger.js';
 import { type CommandContext, PROJECT_ROOT, withRunContext } from './context.js';
+import { EXIT } from './exit.js';
 import { renderCorrectionNotice } from '../mail/correction.js';
 import { loadTemplates, type Templates } from '../mail/render.js';
-import { newMessageId } from '../mail/mailer.js';
+import { mailerFor, newMessageId } from '../mail/mailer.js';
 import type { Policy } from '../policy/policy.js';
 import { findDueCycles } from '../rules/due.js';
 import { todayIn } from '../rules/months.js';
 import { type CycleToOverride, OVERRIDE_OUTCOMES, type OverrideRequest, parseOverrideRequest, planOverride } from '../rules/override.js';
 import { mailDomain } from '../run/deliver.js';
+import { type SendNowResult, sendNoticeNow } from '../run/send-now.js';
 import { listRecordedCycles } from '../store/cycles.js';
 import { latestPartnerNoticeOfCycle, findRecordedCycle, recordOverride } from '../store/overrides.js';
 import type { NewNotice } from '../store/notices.js';
@@ -29,7 +32,7 @@ interface OverrideOptions {
 }
 
 /** `csp-reeval override`: a recorded human decision that supersedes a cycle's latest one (SPEC §4b). */
-export function overrideCommand(program: Command, { io }: CommandContext): void {
+export function overrideCommand(program: Command, { io, setExit }: CommandContext): void {
   program
     .command('override')
     .description('record a human decision for a cycle (an appeal granted, a review resolved by hand), superseding its latest decision')
@@ -47,7 +50,22 @@ export function overrideCommand(program: Command, { io }: CommandContext): void 
       await withRunContext(io, program, 'write', async ({ store, policy, config }) => {
         const templates = loadTemplates(path.join(PROJECT_ROOT, 'templates'));
         const result = await overrideCycle({ store, policy, config, templates, now: io.now }, parsed.request, options.dryRun ?? false);
-        io.stdout.write(`${result}\n`);
+        if (result.noticeId === null) {
+          io.stdout.write(`${result.line}\n`);
+          return;
+        }
+        // Recorded first, then sent: a crash in between leaves the notice waiting for the next run.
+        const mailer = mailerFor(config);
+        try {
+          const asOf = todayIn(policy.timeZone, io.now());
+          // The line on stdout says what became of the notice; only a failure is logged besides.
+          const log = createLogger({ stream: io.stderr, quiet: true });
+          const sent = await sendNoticeNow({ store, config, mailer }, result.noticeId, { asOf, now: io.now, log, ...(io.stopSignal ? { signal: io.stopSignal } : {}) });
+          io.stdout.write(`${result.line}; ${toldLine(sent)}\n`);
+          setExit(sent.status === 'failed' ? EXIT.sendFailed : EXIT.ok);
+        } finally {
+          await mailer.close();
+        }
       });
     });
 }
@@ -60,12 +78,18 @@ interface OverrideDeps {
   now: () => Date;
 }
 
+function toldLine(sent: SendNowResult): string {
+  if (sent.status === 'sent') return 'the partner was sent its correction notice';
+  if (sent.status === 'failed') return `the correction notice could not be sent (${sent.error}); it stays in the outbox and the next run tries again`;
+  return `the correction notice waits in the outbox (${sent.why}) and goes out with the next run`;
+}
+
 /**
  * Finds the cycle (recorded, or due today and not recorded yet), plans the manual decision,
- * renders the partner's correction and records the three together; resolves to what to print.
- * The correction waits in the outbox like any notice: the next run sends it, once.
+ * renders the partner's correction and records the three together; resolves to what to print and
+ * the correction notice to send, which waits in the outbox like any notice until it is sent.
  */
-async function overrideCycle(deps: OverrideDeps, request: OverrideRequest, dryRun: boolean): Promise<string> {
+async function overrideCycle(deps: OverrideDeps, request: OverrideRequest, dryRun: boolean): Promise<{ line: string; noticeId: number | null }> {
   const { store, policy } = deps;
   const partner = await findPartner(store.db, request.partnerId);
   if (!partner) throw new UsageError(`override refused, nothing recorded: no partner with id '${request.partnerId}' has been imported`);
@@ -76,7 +100,7 @@ async function overrideCycle(deps: OverrideDeps, request: OverrideRequest, dryRu
   if ('refused' in plan) throw new UsageError(`override refused, nothing recorded: ${plan.refused}`);
   const notice = request.notify && target ? await correctionNotice(deps, partner, target, plan.decision, plan.replacedOutcome, overriddenAt.toISOString()) : null;
   const what = describe(request, plan.decision, plan.replacedOutcome);
-  if (dryRun) return `dry run, nothing recorded: would record ${what}${notice ? `; would tell the partner (${notice.to.join(', ')}): "${notice.subject}"` : ''}`;
+  if (dryRun) return { line: `dry run, nothing recorded: would record ${what}${notice ? `; would tell the partner (${notice.to.join(', ')}): "${notice.subject}"` : ''}`, noticeId: null };
 
   const recorded = await recordOverride(store.db, {
     target: target!,
@@ -92,8 +116,8 @@ async function overrideCycle(deps: OverrideDeps, request: OverrideRequest, dryRu
       `override refused, nothing recorded: the ${request.trigger} cycle ${request.cycle} of partner ${request.partnerId} was changed by another override or run at the same moment; see csp-reeval explain ${request.partnerId}, then override again if it is still needed`,
     );
   }
-  const told = notice ? `; the partner's correction notice waits in the outbox and goes out with the next run (csp-reeval run sends it now)` : '; the partner is not told (--no-notice)';
-  return `override ${recorded.overrideId} recorded: ${what}${told}`;
+  const line = `override ${recorded.overrideId} recorded: ${what}`;
+  return recorded.noticeId === null ? { line: `${line}; the partner is not told (--no-notice)`, noticeId: null } : { line, noticeId: recorded.noticeId };
 }
 
 function describe(request: OverrideRequest, decision: DecisionRecord, replaced: Outcome | null): string {

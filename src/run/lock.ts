@@ -15,7 +15,8 @@ const POLL_MS = 200;
 /** Between taking the lock and naming itself in run_locks (or letting go of it after its row is gone). */
 const UNNAMED_FOR_MS = 1_000;
 
-export type LockTask = { kind: 'run' } | { kind: 'import'; what: string };
+/** A run gives way to another run at once; an import, or one notice sent at once, waits its turn. */
+export type LockTask = { kind: 'run' } | { kind: 'import'; what: string } | { kind: 'send'; what: string };
 
 export interface LockRequest {
   task: LockTask;
@@ -81,19 +82,19 @@ export async function acquireLock(store: LockStore, request: LockRequest): Promi
 
 async function waitForTurn(store: LockStore, lock: HeldByProcess, request: LockRequest): Promise<void> {
   const started = Date.now();
-  const nothing = request.task.kind === 'run' ? 'nothing was recorded' : 'nothing was imported';
+  const nothing = request.task.kind === 'run' ? 'nothing was recorded' : request.task.kind === 'send' ? 'nothing was sent' : 'nothing was imported';
   for (;;) {
     if (await lock.take()) return;
     const row = await readLockHolder(store.db);
-    const importing = row?.task?.startsWith('import') ?? false;
+    const importing = (row?.task?.startsWith('import') || row?.task?.startsWith('send')) ?? false;
     const waited = Date.now() - started;
     // Two runs would do the same work, so the later one gives way at once (the scheduler tries
     // again); an import, or a run behind one, waits for it to finish. A holder is unnamed for a
     // moment as it starts and as it ends, which is worth a second's patience.
-    const mayWait = request.task.kind === 'import' || importing;
+    const mayWait = request.task.kind !== 'run' || importing;
     const patience = mayWait ? request.waitMs : row ? 0 : UNNAMED_FOR_MS;
     if (waited >= patience) {
-      const who = importing ? 'an import' : request.task.kind === 'run' ? 'another run' : 'a run';
+      const who = importing ? (row?.task?.startsWith('send') ? 'a notice being sent' : 'an import') : request.task.kind === 'run' ? 'another run' : 'a run';
       const where = [store.pgPool ? `PostgreSQL advisory lock ${ADVISORY_KEY}` : null, row ? `${row.task ?? `run ${row.run_id}`}, ${row.holder}, since ${row.acquired_at}` : null];
       const after = mayWait ? ` after waiting ${Math.round(waited / 1000)} s (DATABASE_LOCK_TIMEOUT_SECONDS)` : '';
       throw new LockHeldError(`${who} holds the lock (${where.filter(Boolean).join('; ')})${after}; ${nothing}`);

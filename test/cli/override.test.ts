@@ -4,6 +4,7 @@ import { simpleParser } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, SAMPLE_DIR } from '../helpers/cli.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/engines.js';
+import { holdLock } from '../helpers/hold-lock.js';
 
 /** The sample's first run, then an override some days later: the dates the notices must name. */
 const RUN_DAY = '2026-10-15';
@@ -92,9 +93,9 @@ describe.each(ENGINES)('csp-reeval override, on %s', (engine) => {
     await firstRun();
     const mailsBefore = emls().length;
     expect((await override(['4010003', '--cycle', '2026-10', '--trigger', 'renewal', '--outcome', 'confirmed', ...APPEAL])).code).toBe(0);
-    expect(await corrections()).toEqual([expect.objectContaining({ partner_id: '4010003', status: 'pending' })]);
-    // Recorded, not yet sent: the next run sends it, and a run after that sends nothing more.
-    expect(emls()).toHaveLength(mailsBefore);
+    // Recorded, then sent at once through the outbox; the runs after it send nothing more.
+    expect(await corrections()).toEqual([expect.objectContaining({ partner_id: '4010003', status: 'sent' })]);
+    expect(emls()).toHaveLength(mailsBefore + 1);
     expect((await runCli(['run', '--as-of', OVERRIDE_DAY], env, AT_OVERRIDE)).code).toBe(0);
     expect((await runCli(['run', '--as-of', OVERRIDE_DAY], env, AT_OVERRIDE)).code).toBe(0);
     expect(await corrections()).toEqual([expect.objectContaining({ status: 'sent' })]);
@@ -107,6 +108,38 @@ describe.each(ENGINES)('csp-reeval override, on %s', (engine) => {
     expect(mail!.text).toContain('【訂正後の結果】すべての要件を充足');
     expect(mail!.text).toContain('再申請までの待機期間も適用されません');
     expect(mail!.html).toContain('2026年10月15日付けでご案内いたしました');
+  });
+
+  it('a correction the mail server refuses stays in the outbox, exits 1 with the override recorded, and goes out once with the next run', async () => {
+    await firstRun();
+    const down = await runCli(['override', '4010003', '--cycle', '2026-10', '--trigger', 'renewal', '--outcome', 'confirmed', ...APPEAL], { ...env, SMTP_URL: 'smtp://127.0.0.1:1' }, AT_OVERRIDE);
+    expect(down.code).toBe(1);
+    expect(down.stdout).toMatch(/override \d+ recorded: .*; the correction notice could not be sent \(.+\); it stays in the outbox and the next run tries again/);
+    expect(await count('overrides')).toBe(1);
+    expect(await corrections()).toEqual([expect.objectContaining({ status: 'failed' })]);
+    // The next attempt is due after its back-off; a run a day later sends it, and the one after sends nothing more.
+    const later = () => new Date('2026-11-03T09:30:00Z');
+    expect((await runCli(['run', '--as-of', '2026-11-03'], env, later)).code).toBe(0);
+    expect((await runCli(['run', '--as-of', '2026-11-03'], env, later)).code).toBe(0);
+    expect(await corrections()).toEqual([expect.objectContaining({ status: 'sent' })]);
+    expect(await correctionMails()).toHaveLength(1);
+  });
+
+  it('while a run or an import holds the lock, the correction is recorded and left for the next run, which sends it once', async () => {
+    await firstRun();
+    const held = await holdLock(temp);
+    let result;
+    try {
+      result = await runCli(['override', '4010003', '--cycle', '2026-10', '--trigger', 'renewal', '--outcome', 'confirmed', ...APPEAL], { ...env, DATABASE_LOCK_TIMEOUT_SECONDS: '1' }, AT_OVERRIDE);
+    } finally {
+      await held.release();
+    }
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/; the correction notice waits in the outbox \(a run or an import holds the lock\) and goes out with the next run/);
+    expect(await corrections()).toEqual([expect.objectContaining({ status: 'pending' })]);
+    expect((await runCli(['run', '--as-of', OVERRIDE_DAY], env, AT_OVERRIDE)).code).toBe(0);
+    expect((await runCli(['run', '--as-of', OVERRIDE_DAY], env, AT_OVERRIDE)).code).toBe(0);
+    expect(await correctionMails()).toHaveLength(1);
   });
 
   it('a notice of the replaced outcome that has not gone out yet is never sent: the partner hears only the corrected result', async () => {
