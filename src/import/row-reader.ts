@@ -2,11 +2,10 @@ import { CsvSyntaxError } from '../errors.js';
 import { type Encoding, type EncodingChoice, openCsv, readChunks } from './csv-source.js';
 import { describeForeignHeader, UNBILLED_TODO } from './foreign-files.js';
 import { readGraphSecurityScore } from './graph-reader.js';
+import { looksLikePartnerCenter, resolveHeader } from './header.js';
 import {
   type CellProblem,
   type ImportKind,
-  looksLikePartnerCenter,
-  resolveHeader,
   type ImportFormat,
   type RowCells,
   specFor,
