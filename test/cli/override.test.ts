@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, SAMPLE_DIR } from '../helpers/cli.js';
+import { commandEnv, runCli, SAMPLE_DIR } from '../helpers/cli.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/engines.js';
 import { holdLock } from '../helpers/hold-lock.js';
 
@@ -20,12 +20,7 @@ describe.each(ENGINES)('csp-reeval override, on %s', (engine) => {
 
   beforeEach(async () => {
     temp = await createTestDatabase(engine);
-    env = {
-      DATABASE_URL: temp.databaseUrl,
-      OUTBOX_DIR: path.join(temp.dir, 'outbox'),
-      OPS_EMAIL: 'csp-ops@example.com',
-      MAIL_FROM: 'CSP Programme <csp-programme@example.com>',
-    };
+    env = commandEnv(temp);
     const imported = await runCli(['import', SAMPLE_DIR], env, AT_RUN);
     expect(imported.code).toBe(0);
   });

@@ -6,6 +6,16 @@ import { main } from '../../src/cli/main.js';
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const SAMPLE_DIR = path.join(REPO_ROOT, 'data', 'sample');
 
+/** The environment of a command on a test database: its outbox beside it, operations told, a fixed sender. */
+export function commandEnv(temp: { databaseUrl: string; dir: string }): Record<string, string> {
+  return {
+    DATABASE_URL: temp.databaseUrl,
+    OUTBOX_DIR: path.join(temp.dir, 'outbox'),
+    OPS_EMAIL: 'csp-ops@example.com',
+    MAIL_FROM: 'CSP Programme <csp-programme@example.com>',
+  };
+}
+
 export interface CliResult {
   code: number;
   stdout: string;

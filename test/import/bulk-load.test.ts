@@ -1,33 +1,27 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { withImportTransaction } from '../../src/db/bulk-transaction.js';
-import type { Store } from '../../src/db/database.js';
 import { ImportRejected, RowRefused } from '../../src/errors.js';
 import { importFile, type ImportOptions } from '../../src/import/index.js';
 import { TARGETS } from '../../src/store/import-targets.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/engines.js';
+import { useStore } from '../helpers/use-store.js';
 
 const options: ImportOptions = { now: () => new Date('2026-10-15T06:00:00Z'), progress: null };
 const REVENUE_HEADER = 'partner_id,charge_date,amount,currency,transaction_id,tenant_id,invoice_number,product_category';
 
 /** What the bulk load (COPY into a staging table on PostgreSQL) could get wrong, on both engines. */
 describe.each(ENGINES)('bulk load on %s', (engine) => {
-  let temp: TestDatabase;
-  let store: Store;
-  beforeEach(async () => {
-    temp = await createTestDatabase(engine);
-    store = await temp.openStore();
-  });
-  afterEach(async () => temp.cleanup());
+  const fixture = useStore(engine);
 
   const file = (name: string, content: string) => {
-    const full = path.join(temp.dir, name);
+    const full = path.join(fixture.temp.dir, name);
     writeFileSync(full, content);
     return full;
   };
-  const revenue = (name: string, lines: string[]) => importFile(store, 'revenue', file(name, `${REVENUE_HEADER}\n${lines.join('\n')}\n`), options);
-  const text = async (sql: string) => (await temp.query<{ v: string | null }>(sql)).map((row) => row.v);
+  const revenue = (name: string, lines: string[]) => importFile(fixture.store, 'revenue', file(name, `${REVENUE_HEADER}\n${lines.join('\n')}\n`), options);
+  const text = async (sql: string) => (await fixture.temp.query<{ v: string | null }>(sql)).map((row) => row.v);
   /** revenue_totals next to what the lines add up to, month by month: they must be equal. */
   const totalsAndLines = async () => ({
     totals: await text("select partner_id || ' ' || month || ' ' || currency || ' ' || cast(amount_micro as text) || ' ' || cast(lines as text) as v from revenue_totals order by 1"),
@@ -56,7 +50,7 @@ describe.each(ENGINES)('bulk load on %s', (engine) => {
     const values = awkward.flatMap((name, i) => [`Q${i}`, name, '2020-04-01', 'ops@example.com', '', 'en', 'direct_bill', '', '', '', 0]);
     expect(values.length).toBe(awkward.length * width);
     const lines = ['\\N', null, ''].flatMap((category, i) => ['P1', '2026-01-05', 1, 'USD', `T${i}`, null, null, category, 0]);
-    await withImportTransaction(store, async (tx) => {
+    await withImportTransaction(fixture.store, async (tx) => {
       await tx.insertRows(TARGETS.partners, values);
       await tx.insertRows(TARGETS.revenueLines, lines);
     });
@@ -70,7 +64,7 @@ describe.each(ENGINES)('bulk load on %s', (engine) => {
       'NULL/NULL/NULL',
       'T1/INV-1/Azure',
     ]);
-    await importFile(store, 'partners', file('partners.csv', 'partner_id,partner_name,onboarded_on,notice_to,notice_cc\nQ1,Q One,2020-04-01,ops@example.com,\n'), options);
+    await importFile(fixture.store, 'partners', file('partners.csv', 'partner_id,partner_name,onboarded_on,notice_to,notice_cc\nQ1,Q One,2020-04-01,ops@example.com,\n'), options);
     // An empty notice_cc is the empty list, written as empty text: not NULL.
     expect(await text("select coalesce(notice_cc, 'NULL') as v from partners")).toEqual(['']);
   });

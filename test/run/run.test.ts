@@ -11,7 +11,7 @@ import { createMailer } from '../../src/mail/mailer.js';
 import { loadTemplates } from '../../src/mail/render.js';
 import { loadPolicy } from '../../src/policy/policy.js';
 import { runReevaluation } from '../../src/run/run.js';
-import { importPartnersFailingMfa, REPO_ROOT, runCli, SAMPLE_DIR } from '../helpers/cli.js';
+import { commandEnv, importPartnersFailingMfa, REPO_ROOT, runCli, SAMPLE_DIR } from '../helpers/cli.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/engines.js';
 import { smtpError, startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
 
@@ -45,12 +45,7 @@ describe.each(ENGINES)('csp-reeval run on the sample data, on %s', (engine) => {
 
   beforeEach(async () => {
     temp = await createTestDatabase(engine);
-    env = {
-      DATABASE_URL: temp.databaseUrl,
-      OUTBOX_DIR: path.join(temp.dir, 'outbox'),
-      OPS_EMAIL: 'csp-ops@example.com',
-      MAIL_FROM: 'CSP Programme <csp-programme@example.com>',
-    };
+    env = commandEnv(temp);
     const imported = await runCli(['import', SAMPLE_DIR], env, NOW);
     expect(imported.stderr).not.toMatch(/error/i);
     expect(imported.code).toBe(0);
