@@ -85,7 +85,10 @@ export async function sendWaitingNotices(delivery: Delivery): Promise<SendOutcom
  */
 export type SendStatus = { ok: true; refused?: string; cutOff?: false } | { ok: false; error: string; transportDown: boolean; cutOff?: boolean };
 
-export async function sendOne(delivery: Delivery, notice: SendableNotice, recordSent: (sent: SentNotice) => Promise<void>): Promise<SendStatus> {
+/** What one send needs: the outbox and the transport, not the rest of a run. */
+export type SendContext = Omit<Delivery, 'deps'> & { deps: Pick<RunDeps, 'store' | 'mailer'> };
+
+export async function sendOne(delivery: SendContext, notice: SendableNotice, recordSent: (sent: SentNotice) => Promise<void>): Promise<SendStatus> {
   const { deps, options, log, stop } = delivery;
   const { to, cc } = recipientsOf(notice);
   let result: SendResult;

@@ -1,7 +1,7 @@
 import type { Logger } from '../log/logger.js';
 import { LockHeldError } from '../errors.js';
 import { findSendableNotice, sentRecorder } from '../store/notices.js';
-import { sendOne } from './deliver.js';
+import { type SendContext, sendOne } from './deliver.js';
 import { acquireLock } from './lock.js';
 import type { RunDeps } from './run.js';
 import { RunStop } from './stop.js';
@@ -33,7 +33,7 @@ export async function sendNoticeNow(
     await lock.record(`send of notice ${noticeId}`);
     const notice = await findSendableNotice(deps.store.db, noticeId);
     if (notice.status !== 'pending') return { status: 'left', why: `it is already ${notice.status}` };
-    const delivery = { deps: deps as RunDeps, options: { asOf: options.asOf, now: options.now }, log: options.log, stop, sent: () => undefined };
+    const delivery: SendContext = { deps, options: { asOf: options.asOf, now: options.now }, log: options.log, stop, sent: () => undefined };
     const status = await sendOne(delivery, notice, sentRecorder(deps.store, options.asOf, { size: 1, waitMs: 0 }));
     if (status.ok) return { status: 'sent' };
     return status.cutOff ? { status: 'left', why: 'stopped while sending' } : { status: 'failed', error: status.error };
