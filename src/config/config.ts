@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { redactUrl } from './redact.js';
+import { isEmail } from '../domain/email.js';
 
 /** The environment, read once at the entry point, validated and frozen. */
 export interface Config {
@@ -19,7 +20,6 @@ export interface Config {
   cronSchedule: string;
 }
 
-const EMAIL = /^[^\s@<>(),;:"\\]+@[^\s@<>(),;:"\\]+\.[^\s@<>(),;:"\\]+$/;
 
 export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): Config {
   const problems: string[] = [];
@@ -37,7 +37,7 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
   const mailFrom = env.MAIL_FROM?.trim() || 'csp-reeval@localhost.localdomain';
   if (!isMailbox(mailFrom)) problems.push('MAIL_FROM must be one email address, optionally as "Name <address>"');
   const opsEmail = env.OPS_EMAIL?.trim() || null;
-  if (opsEmail !== null && !EMAIL.test(opsEmail)) problems.push('OPS_EMAIL must be one email address');
+  if (opsEmail !== null && !isEmail(opsEmail)) problems.push('OPS_EMAIL must be one email address');
 
   if (problems.length > 0) throw new UsageError(`configuration is not valid:\n  ${problems.join('\n  ')}`);
   return Object.freeze({
@@ -100,10 +100,6 @@ function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number, problem
     return fallback;
   }
   return value;
-}
-
-export function isEmail(text: string): boolean {
-  return EMAIL.test(text) && text.length <= 254;
 }
 
 function isMailbox(text: string): boolean {

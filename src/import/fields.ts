@@ -1,4 +1,4 @@
-import { isEmail } from '../config/config.js';
+import { isEmail } from '../domain/email.js';
 import { FieldProblem } from '../errors.js';
 
 /**

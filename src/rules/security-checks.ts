@@ -1,4 +1,4 @@
-import { isEmail } from '../config/config.js';
+import { isEmail } from '../domain/email.js';
 import type { AlertHoursCheck, AlertRateCheck, Check, ContactCheck, Counted, MfaCheck } from '../domain/checks.js';
 import type { CheckId, Evidence, GraphSecuritySnapshot, IsoDate, SecuritySnapshot } from '../domain/types.js';
 import { compare, type Rational, rational, writtenDecimal } from '../money/decimal.js';
