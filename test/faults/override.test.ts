@@ -10,7 +10,8 @@ import { spawnCli } from '../helpers/spawn-cli.js';
 
 /**
  * Overrides in real processes: two operators granting the same appeal at the same moment, and a
- * run killed after the override was recorded but before its correction went out.
+ * run or the override command itself killed after the override was recorded but before its
+ * correction went out.
  */
 const AS_OF = '2026-10-15';
 const AT_RUN = () => new Date('2026-10-15T06:00:00Z');
@@ -65,6 +66,24 @@ describe.each(ENGINES)('overrides in real processes, on %s', (engine) => {
     const [notice] = await temp.query<{ message_id: string; status: string }>("select message_id, status from notices where kinds = '[\"correction\"]'");
     expect(notice!.status).toBe('sent');
     expect(smtp.received.filter((message) => message.messageId === notice!.message_id)).toHaveLength(1);
+    expect(await count("select count(*) as n from notices where status <> 'sent'")).toBe(0);
+  });
+
+  it('the override command killed after recording and before its correction was accepted: the next run sends it, once', async () => {
+    const received = smtp.received.length;
+    const overriding = spawnCli(['override', ...APPEAL, '--by', 'Keiko Sato'], env);
+    // The correction is committed before the command connects to send it; the kill lands there.
+    smtp.onConnection = () => overriding.child.kill('SIGKILL');
+    expect(await overriding.exit).toBeNull();
+    smtp.onConnection = () => undefined;
+    expect(smtp.received).toHaveLength(received);
+    expect(await count('select count(*) as n from overrides')).toBe(1);
+    const [waiting] = await temp.query<{ message_id: string; status: string }>("select message_id, status from notices where kinds = '[\"correction\"]'");
+    expect(waiting!.status).toBe('pending');
+
+    expect(await spawnCli(['run', '--as-of', '2026-11-02'], env).exit).toBe(0);
+    expect(await spawnCli(['run', '--as-of', '2026-11-02'], env).exit).toBe(0);
+    expect(smtp.received.filter((message) => message.messageId === waiting!.message_id)).toHaveLength(1);
     expect(await count("select count(*) as n from notices where status <> 'sent'")).toBe(0);
   });
 
