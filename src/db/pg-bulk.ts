@@ -35,12 +35,14 @@ export async function withPostgresImport<T>(pool: pg.Pool, action: (tx: ImportTx
 }
 
 /**
- * Rows per COPY, each moved into its table before the next: a stop asked for (SIGTERM) waits at most
- * for one such move, and a refused row's line is looked up among this many.
+ * Rows per COPY: what a COPY that meets a key already stored sends again, into the staging table, is
+ * at most this many rows, and a refused row's line is looked up among this many.
  */
 const ROWS_PER_COPY = 131_072;
 /** Bytes gathered before they are written to the COPY stream. */
 const WRITE_BYTES = 1 << 18;
+/** unique_violation: a row repeats the key of a stored one. */
+const KEY_EXISTS = '23505';
 
 interface OpenCopy {
   spec: TableSpec;
@@ -50,19 +52,29 @@ interface OpenCopy {
   /** The file line of each row sent in this COPY, when the caller told them. */
   lines: number[];
   rows: number;
-  pending: string;
+  /** Rows not yet sent, as COPY text, in `buffer` up to `at`. */
+  buffer: Buffer;
+  at: number;
+  /** What a direct COPY of a keyed table sent, to send again to the staging table if a key exists. */
+  sent: Buffer[] | null;
 }
 
 /**
- * Bulk rows are streamed with COPY into a temporary staging table, then moved into the real table by
- * one set-based upsert: before any other statement on the transaction, so that everything it runs
- * sees them, as it would have seen rows inserted one statement at a time.
+ * Bulk rows are streamed with COPY straight into their table, in a savepoint when the table has a
+ * key: the common load, of rows never seen, costs the server one pass. When a row repeats a key
+ * already stored, the savepoint takes that COPY back and its rows, and every later row of that
+ * table, go by COPY into a temporary staging table instead, moved into the real table by one
+ * set-based upsert, the keyed replace. Either way the rows are in place before any other
+ * statement of the transaction runs, so that everything it runs sees them, as it would have seen
+ * rows inserted one statement at a time.
  */
 class PostgresTx implements ImportTx {
   readonly engine = 'postgres';
   private copy: OpenCopy | null = null;
   /** Staging tables holding rows not yet moved into their real table. */
   private readonly staged = new Set<TableSpec>();
+  /** Tables where a key was met again: their rows go through the staging table from then on. */
+  private readonly replacing = new Set<TableSpec>();
   private savepoints = 0;
 
   constructor(private readonly client: pg.PoolClient) {}
@@ -82,12 +94,17 @@ class PostgresTx implements ImportTx {
     const copy = this.copy ?? (await this.startCopy(spec));
     const width = spec.columns.length;
     for (let row = 0, offset = 0; offset < values.length; row++, offset += width) {
-      let text = String(copy.rows + 1);
-      for (let c = 0; c < width; c++) text += `\t${copyText(values[offset + c])}`;
-      copy.pending += `${text}\n`;
+      let text = copyText(values[offset]);
+      for (let c = 1; c < width; c++) text += '\t' + copyText(values[offset + c]);
+      text += '\n';
+      // Straight into bytes (UTF-8 takes at most 3 per UTF-16 unit): a string built row by row would
+      // be a tree of small pieces until sent.
+      if (copy.at > 0 && copy.at + text.length * 3 > copy.buffer.length) await this.write(copy);
+      if (text.length * 3 > copy.buffer.length) await this.write(copy, Buffer.from(text));
+      else copy.at += copy.buffer.write(text, copy.at);
       copy.lines.push(lines?.[row] ?? 0);
       copy.rows++;
-      if (copy.pending.length >= WRITE_BYTES) await this.write(copy);
+      if (copy.at >= WRITE_BYTES) await this.write(copy);
     }
   }
 
@@ -132,28 +149,43 @@ class PostgresTx implements ImportTx {
     return this.client.query(compiled.sql, compiled.parameters as unknown[]);
   }
 
-  private async startCopy(spec: TableSpec): Promise<OpenCopy> {
-    const stage = stageName(spec);
-    if (!this.staged.has(spec)) {
-      // Created once per transaction (and again after a rolled-back savepoint took it away).
-      await this.query(
-        `CREATE TEMP TABLE IF NOT EXISTS ${stage} ON COMMIT DROP AS SELECT 0::bigint AS import_row, ${spec.columns.join(', ')} FROM ${spec.table} WITH NO DATA`,
-      );
-      await this.query(`TRUNCATE ${stage}`);
-      this.staged.add(spec);
+  private async startCopy(spec: TableSpec, lines: number[] = []): Promise<OpenCopy> {
+    const direct = !this.replacing.has(spec);
+    let target = spec.table;
+    if (!direct) {
+      target = stageName(spec);
+      if (!this.staged.has(spec)) {
+        // Created once per transaction (and again after a rolled-back savepoint took it away). The row
+        // number keeps the file's order for the rounds of a key repeated within the staged rows.
+        await this.query(`CREATE TEMP TABLE IF NOT EXISTS ${target} ON COMMIT DROP AS SELECT ${spec.columns.join(', ')} FROM ${spec.table} WITH NO DATA`);
+        await this.query(`ALTER TABLE ${target} ADD COLUMN IF NOT EXISTS import_row bigint GENERATED ALWAYS AS IDENTITY`);
+        await this.query(`TRUNCATE ${target}`);
+        this.staged.add(spec);
+      }
+    } else if (spec.conflict) {
+      await this.query('SAVEPOINT import_copy');
     }
-    const stream = this.client.query(copyFrom(`COPY ${stage} (import_row, ${spec.columns.join(', ')}) FROM STDIN`));
-    const copy: OpenCopy = { spec, stream, failure: null, lines: [], rows: 0, pending: '' };
+    const stream = this.client.query(copyFrom(`COPY ${target} (${spec.columns.join(', ')}) FROM STDIN`));
+    const copy: OpenCopy = { spec, stream, failure: null, lines, rows: lines.length, buffer: Buffer.allocUnsafe(2 * WRITE_BYTES), at: 0, sent: direct && spec.conflict ? [] : null };
     stream.on('error', (error: Error) => (copy.failure ??= error));
     this.copy = copy;
     return copy;
   }
 
-  private async write(copy: OpenCopy): Promise<void> {
-    if (copy.failure) throw this.refusal(copy);
-    const text = copy.pending;
-    copy.pending = '';
-    if (!copy.stream.write(text)) {
+  /**
+   * Sends what is pending. Once a direct COPY has met a stored key, the rest of its rows are only
+   * kept, for the staging table; any other failure is thrown at once.
+   */
+  private async write(copy: OpenCopy, bytes?: Buffer): Promise<void> {
+    let text = bytes;
+    if (!text) {
+      // Handed over, not reused: the stream, and a resend, may hold on to it.
+      text = copy.buffer.subarray(0, copy.at);
+      copy.buffer = Buffer.allocUnsafe(copy.buffer.length);
+      copy.at = 0;
+    }
+    copy.sent?.push(text);
+    if (!copy.failure && !copy.stream.write(text)) {
       await new Promise<void>((resolve) => {
         const done = () => {
           copy.stream.off('drain', done);
@@ -164,16 +196,33 @@ class PostgresTx implements ImportTx {
         copy.stream.on('drain', done).on('error', done).on('close', done);
       });
     }
-    if (copy.failure) throw this.refusal(copy);
+    if (copy.failure && !metStoredKey(copy)) throw this.refusal(copy);
   }
 
+  /**
+   * Ends the COPY under way. A direct COPY that met a stored key is taken back to its savepoint,
+   * and what it sent goes again, to the staging table, as every later row of that table will.
+   */
   private async endCopy(): Promise<void> {
     const copy = this.copy!;
-    if (copy.pending) await this.write(copy);
-    copy.stream.end();
-    await finished(copy.stream).catch(() => undefined);
+    if (copy.at > 0) await this.write(copy);
+    // A COPY the server has already ended with an error is over; ending it again would wait forever.
+    if (!copy.failure) {
+      copy.stream.end();
+      await finished(copy.stream).catch(() => undefined);
+    }
     this.copy = null;
-    if (copy.failure) throw this.refusal(copy);
+    if (!copy.failure) {
+      if (copy.sent) await this.query('RELEASE SAVEPOINT import_copy');
+      return;
+    }
+    if (!metStoredKey(copy)) throw this.refusal(copy);
+    await this.query('ROLLBACK TO SAVEPOINT import_copy');
+    await this.query('RELEASE SAVEPOINT import_copy');
+    this.replacing.add(copy.spec);
+    const staged = await this.startCopy(copy.spec, copy.lines);
+    for (const bytes of copy.sent!) await this.write(staged, bytes);
+    await this.endCopy();
   }
 
   /** A row the server refused names its file line and column; anything else is thrown as it is. */
@@ -194,20 +243,16 @@ class PostgresTx implements ImportTx {
   private async merge(spec: TableSpec): Promise<void> {
     const stage = stageName(spec);
     const columns = spec.columns.join(', ');
-    if (!spec.conflict) {
-      await this.query(`INSERT INTO ${spec.table} (${columns}) SELECT ${columns} FROM ${stage} ORDER BY import_row`);
-    } else {
-      await this.query('SAVEPOINT import_merge');
-      try {
-        // In the staging table's own order, which is the file's: sorting a million rows cost a sixth of the move.
-        await this.query(insertSql(spec, `SELECT ${columns} FROM ${stage}`));
-        await this.query('RELEASE SAVEPOINT import_merge');
-      } catch (error) {
-        // cardinality_violation: a key met twice in one statement.
-        if ((error as { code?: string }).code !== '21000') throw error;
-        await this.query('ROLLBACK TO SAVEPOINT import_merge');
-        await this.mergeInRounds(spec, stage);
-      }
+    await this.query('SAVEPOINT import_merge');
+    try {
+      // In the staging table's own order, which is the file's: sorting a million rows cost a sixth of the move.
+      await this.query(insertSql(spec, `SELECT ${columns} FROM ${stage}`));
+      await this.query('RELEASE SAVEPOINT import_merge');
+    } catch (error) {
+      // cardinality_violation: a key met twice in one statement.
+      if ((error as { code?: string }).code !== '21000') throw error;
+      await this.query('ROLLBACK TO SAVEPOINT import_merge');
+      await this.mergeInRounds(spec, stage);
     }
     await this.query(`TRUNCATE ${stage}`);
   }
@@ -227,15 +272,21 @@ class PostgresTx implements ImportTx {
   }
 }
 
+/** Whether a direct COPY of a keyed table failed only because a row repeats a stored key. */
+function metStoredKey(copy: OpenCopy): boolean {
+  return copy.sent !== null && (copy.failure as { code?: string } | null)?.code === KEY_EXISTS;
+}
+
 function stageName(spec: TableSpec): string {
   return `import_stage_${spec.table}`;
 }
 
 /** One value in COPY's text format: \N is NULL, and backslash, tab and line breaks are escaped. */
 function copyText(value: unknown): string {
+  if (typeof value === 'string') return NEEDS_ESCAPE.test(value) ? value.replace(ESCAPED, (c) => ESCAPES[c]!) : value;
+  if (typeof value === 'number') return String(value);
   if (value === null || value === undefined) return '\\N';
-  const text = typeof value === 'string' ? value : typeof value === 'boolean' ? (value ? 't' : 'f') : String(value);
-  return NEEDS_ESCAPE.test(text) ? text.replace(ESCAPED, (c) => ESCAPES[c]!) : text;
+  return typeof value === 'boolean' ? (value ? 't' : 'f') : String(value);
 }
 
 const NEEDS_ESCAPE = /[\\\t\n\r]/;

@@ -105,7 +105,7 @@ describe.runIf(ENGINES.includes('postgres'))('a PostgreSQL connection lost under
 
   it.each([
     ['once it holds the lock', "select 1 from run_locks where task like 'import of %'", 500],
-    ['in the middle of its COPY', "select 1 from pg_stat_activity where datname = current_database() and state = 'active' and query like 'COPY import_stage_revenue_lines%'", 0],
+    ['in the middle of its COPY', "select 1 from pg_stat_activity where datname = current_database() and state = 'active' and query like 'COPY revenue_lines%'", 0],
   ])('every connection of an import is terminated %s: it rolls back, exit 4, "nothing was imported", the database unchanged', async (_when, started, waitMs) => {
     await setUp();
     const counts = 'select (select count(*) from revenue_lines) as lines, (select count(*) from import_batches) as batches, (select count(*) from revenue_totals) as totals';

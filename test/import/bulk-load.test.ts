@@ -11,7 +11,7 @@ import { useStore } from '../helpers/use-store.js';
 const options: ImportOptions = { now: () => new Date('2026-10-15T06:00:00Z'), progress: null };
 const REVENUE_HEADER = 'partner_id,charge_date,amount,currency,transaction_id,tenant_id,invoice_number,product_category';
 
-/** What the bulk load (COPY into a staging table on PostgreSQL) could get wrong, on both engines. */
+/** What the bulk load (on PostgreSQL, COPY into the table, or into a staging table when keys repeat) could get wrong, on both engines. */
 describe.each(ENGINES)('bulk load on %s', (engine) => {
   const fixture = useStore(engine);
 
@@ -44,8 +44,9 @@ describe.each(ENGINES)('bulk load on %s', (engine) => {
     expect(await text('select product_category as v from revenue_lines order by transaction_id')).toEqual(awkward);
   });
 
-  it('keeps text exactly: tabs, line breaks, backslashes and NULL next to the text \\N, written straight through the bulk transaction', async () => {
-    const awkward = ['tab\there', 'two\nlines', 'crlf\r\nend', 'back\\slash\\', '\\N', '', '株式会社\tテスト'];
+  it('keeps text exactly: tabs, line breaks, backslashes, NULL next to the text \\N, and a value longer than a write, written straight through the bulk transaction', async () => {
+    // The last is longer than one write to the server, in bytes and in characters.
+    const awkward = ['tab\there', 'two\nlines', 'crlf\r\nend', 'back\\slash\\', '\\N', '', '株式会社\tテスト', `長\t${'名'.repeat(200_000)}`];
     const width = TARGETS.partners.columns.length;
     const values = awkward.flatMap((name, i) => [`Q${i}`, name, '2020-04-01', 'ops@example.com', '', 'en', 'direct_bill', '', '', '', 0]);
     expect(values.length).toBe(awkward.length * width);
@@ -114,6 +115,24 @@ describe.each(ENGINES)('bulk load on %s', (engine) => {
     expect(totals).toEqual(sums);
   });
 
+  it('a key already stored met late in a large file (after a whole load on PostgreSQL) replaces its line once, and the rest is kept once', async () => {
+    await revenue('first.csv', ['P1,2026-01-05,10,USD,X139990,,,', 'P1,2026-01-06,20,USD,X5,,,']);
+    const lines = Array.from({ length: 140_000 }, (_, i) => `P${i % 40},2026-0${(i % 9) + 1}-05,${i % 1000}.5,USD,X${i},,,`);
+    const summary = await revenue('long.csv', lines);
+    expect(summary).toMatchObject({ rowsRead: 140_000, inserted: 139_998, replaced: 2 });
+    expect(await text('select cast(count(*) as text) as v from revenue_lines')).toEqual(['140000']);
+    expect(await text("select partner_id || ' ' || charge_date || ' ' || cast(amount_micro as text) as v from revenue_lines where transaction_id in ('X5', 'X139990') order by transaction_id")).toEqual([
+      'P30 2026-05-05 990500000',
+      'P5 2026-06-05 5500000',
+    ]);
+    const { totals, lines: sums } = await totalsAndLines();
+    expect(totals).toEqual(sums);
+    // A later file of the same keys goes through the keyed replace from its first line.
+    const again = await revenue('again.csv', lines.slice(0, 1000).map((line) => line.replace('.5,USD', '.25,USD')));
+    expect(again).toMatchObject({ inserted: 0, replaced: 1000 });
+    expect((await totalsAndLines()).totals).toEqual((await totalsAndLines()).lines);
+  });
+
   it('a bad line late in a large file rolls everything back, naming its line, and leaves the database as it was', async () => {
     await revenue('first.csv', ['P1,2026-01-05,10,USD,T1,,,']);
     const before = await state();
@@ -144,5 +163,35 @@ describe.runIf(ENGINES.includes('postgres'))('bulk load on postgres: a value the
     expect(error).toBeInstanceOf(RowRefused);
     expect(error).toMatchObject({ line: 9, column: 'amount_micro' });
     expect(await temp.query('select * from revenue_lines')).toEqual([]);
+  });
+
+  it('a stored key the server reports while rows are still being sent: every row of that COPY goes to the staging table, none lost or doubled', async () => {
+    temp = await createTestDatabase('postgres');
+    const store = await temp.openStore();
+    const row = (i: number) => ['P1', '2026-01-05', i, 'USD', `T${i}`, null, null, `category ${i}`, 0];
+    const rows = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => row(from + k)).flat();
+    await withImportTransaction(store, (tx) => tx.insertRows(TARGETS.revenueLines, row(3)));
+    await withImportTransaction(store, async (tx) => {
+      // More than one write's worth, so the server reads the stored key before the COPY ends.
+      await tx.insertRows(TARGETS.revenueLines, rows(0, 8_000));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await tx.insertRows(TARGETS.revenueLines, rows(8_000, 20_000));
+    });
+    expect(await temp.query('select count(*)::int as n, count(distinct transaction_id)::int as keys, sum(amount_micro)::text as sum from revenue_lines')).toEqual([
+      { n: 20_000, keys: 20_000, sum: String((19_999 * 20_000) / 2) },
+    ]);
+  });
+
+  it('names the line of a refused row sent again to the staging table after a stored key was met', async () => {
+    temp = await createTestDatabase('postgres');
+    const store = await temp.openStore();
+    const row = (amount: unknown, id: string) => ['P1', '2026-01-05', amount, 'USD', id, null, null, null, 0];
+    await withImportTransaction(store, (tx) => tx.insertRows(TARGETS.revenueLines, row(1, 'T1')));
+    const error = await withImportTransaction(store, (tx) => tx.insertRows(TARGETS.revenueLines, [...row(2, 'T2'), ...row(3, 'T1'), ...row('12x', 'T3')], [2, 5, 9])).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ line: 9, column: 'amount_micro' });
+    expect(await temp.query('select transaction_id, amount_micro from revenue_lines')).toEqual([{ transaction_id: 'T1', amount_micro: '1' }]);
   });
 });
