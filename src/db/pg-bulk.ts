@@ -4,6 +4,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { RowRefused } from '../errors.js';
 import type { ImportTx, TableSpec } from './bulk-transaction.js';
 import { insertSql } from './bulk-sql.js';
+import { CopyText } from './copy-text.js';
 import { rawQuery } from './raw-sql.js';
 
 const IMPORT_LOCK_KEY = '7338240117002026';
@@ -52,11 +53,10 @@ interface OpenCopy {
   /** The file line of each row sent in this COPY, when the caller told them. */
   lines: number[];
   rows: number;
-  /** Rows not yet sent, as COPY text, in `buffer` up to `at`. */
-  buffer: Buffer;
-  at: number;
+  /** Rows not yet sent. */
+  text: CopyText;
   /** What a direct COPY of a keyed table sent, to send again to the staging table if a key exists. */
-  sent: Buffer[] | null;
+  sent: Uint8Array[] | null;
 }
 
 /**
@@ -94,17 +94,10 @@ class PostgresTx implements ImportTx {
     const copy = this.copy ?? (await this.startCopy(spec));
     const width = spec.columns.length;
     for (let row = 0, offset = 0; offset < values.length; row++, offset += width) {
-      let text = copyText(values[offset]);
-      for (let c = 1; c < width; c++) text += '\t' + copyText(values[offset + c]);
-      text += '\n';
-      // Straight into bytes (UTF-8 takes at most 3 per UTF-16 unit): a string built row by row would
-      // be a tree of small pieces until sent.
-      if (copy.at > 0 && copy.at + text.length * 3 > copy.buffer.length) await this.write(copy);
-      if (text.length * 3 > copy.buffer.length) await this.write(copy, Buffer.from(text));
-      else copy.at += copy.buffer.write(text, copy.at);
+      copy.text.add(values, offset, width);
       copy.lines.push(lines?.[row] ?? 0);
       copy.rows++;
-      if (copy.at >= WRITE_BYTES) await this.write(copy);
+      if (copy.text.bytes >= WRITE_BYTES) await this.write(copy);
     }
   }
 
@@ -166,7 +159,7 @@ class PostgresTx implements ImportTx {
       await this.query('SAVEPOINT import_copy');
     }
     const stream = this.client.query(copyFrom(`COPY ${target} (${spec.columns.join(', ')}) FROM STDIN`));
-    const copy: OpenCopy = { spec, stream, failure: null, lines, rows: lines.length, buffer: Buffer.allocUnsafe(2 * WRITE_BYTES), at: 0, sent: direct && spec.conflict ? [] : null };
+    const copy: OpenCopy = { spec, stream, failure: null, lines, rows: lines.length, text: new CopyText(2 * WRITE_BYTES), sent: direct && spec.conflict ? [] : null };
     stream.on('error', (error: Error) => (copy.failure ??= error));
     this.copy = copy;
     return copy;
@@ -176,14 +169,8 @@ class PostgresTx implements ImportTx {
    * Sends what is pending. Once a direct COPY has met a stored key, the rest of its rows are only
    * kept, for the staging table; any other failure is thrown at once.
    */
-  private async write(copy: OpenCopy, bytes?: Buffer): Promise<void> {
-    let text = bytes;
-    if (!text) {
-      // Handed over, not reused: the stream, and a resend, may hold on to it.
-      text = copy.buffer.subarray(0, copy.at);
-      copy.buffer = Buffer.allocUnsafe(copy.buffer.length);
-      copy.at = 0;
-    }
+  private async write(copy: OpenCopy, bytes?: Uint8Array): Promise<void> {
+    const text = bytes ?? copy.text.take();
     copy.sent?.push(text);
     if (!copy.failure && !copy.stream.write(text)) {
       await new Promise<void>((resolve) => {
@@ -205,7 +192,7 @@ class PostgresTx implements ImportTx {
    */
   private async endCopy(): Promise<void> {
     const copy = this.copy!;
-    if (copy.at > 0) await this.write(copy);
+    if (copy.text.bytes > 0) await this.write(copy);
     // A COPY the server has already ended with an error is over; ending it again would wait forever.
     if (!copy.failure) {
       copy.stream.end();
@@ -280,15 +267,3 @@ function metStoredKey(copy: OpenCopy): boolean {
 function stageName(spec: TableSpec): string {
   return `import_stage_${spec.table}`;
 }
-
-/** One value in COPY's text format: \N is NULL, and backslash, tab and line breaks are escaped. */
-function copyText(value: unknown): string {
-  if (typeof value === 'string') return NEEDS_ESCAPE.test(value) ? value.replace(ESCAPED, (c) => ESCAPES[c]!) : value;
-  if (typeof value === 'number') return String(value);
-  if (value === null || value === undefined) return '\\N';
-  return typeof value === 'boolean' ? (value ? 't' : 'f') : String(value);
-}
-
-const NEEDS_ESCAPE = /[\\\t\n\r]/;
-const ESCAPED = /[\\\t\n\r]/g;
-const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
