@@ -36,10 +36,13 @@ export interface ImportTx {
   savepoint<T>(action: () => Promise<T>): Promise<T>;
 }
 
-/** Runs `action` in one transaction: committed when it resolves, rolled back when it throws. */
-export async function withImportTransaction<T>(store: Store, action: (tx: ImportTx) => Promise<T>): Promise<T> {
+/**
+ * Runs `action` in one transaction: committed when it resolves, rolled back when it throws. On
+ * PostgreSQL, `signal` cancels the statement under way; SQLite's statements are short.
+ */
+export async function withImportTransaction<T>(store: Store, action: (tx: ImportTx) => Promise<T>, signal?: AbortSignal): Promise<T> {
   if (store.sqlite) return withSqliteTransaction(store.sqlite, action);
-  return withPostgresImport(store.pgPool!, action);
+  return withPostgresImport(store.pgPool!, action, signal);
 }
 
 async function withSqliteTransaction<T>(sqlite: BetterSqlite3.Database, action: (tx: ImportTx) => Promise<T>): Promise<T> {

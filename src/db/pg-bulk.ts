@@ -14,10 +14,15 @@ const IMPORT_LOCK_KEY = '7338240117002026';
  * back when it throws, with the import lock held throughout (imports take turns, as SQLite's write
  * lock makes them: the second sees what the first committed instead of colliding with it).
  */
-export async function withPostgresImport<T>(pool: pg.Pool, action: (tx: ImportTx) => Promise<T>): Promise<T> {
+export async function withPostgresImport<T>(pool: pg.Pool, action: (tx: ImportTx) => Promise<T>, signal?: AbortSignal): Promise<T> {
   const client = await pool.connect();
   const tx = new PostgresTx(client);
   let broken = false;
+  // A stop asked for cancels the statement under way, which may be the upsert of thousands of
+  // replaced rows, seconds long: the import then fails at once and rolls back.
+  const { processID } = client as unknown as { processID: number };
+  const cancel = () => void pool.query('SELECT pg_cancel_backend($1)', [processID]).catch(() => undefined);
+  signal?.addEventListener('abort', cancel, { once: true });
   try {
     await client.query('BEGIN');
     await tx.run('SELECT pg_advisory_xact_lock(?::bigint)', [IMPORT_LOCK_KEY]);
@@ -31,6 +36,7 @@ export async function withPostgresImport<T>(pool: pg.Pool, action: (tx: ImportTx
     await client.query('ROLLBACK').catch(() => (broken = true));
     throw error;
   } finally {
+    signal?.removeEventListener('abort', cancel);
     client.release(broken);
   }
 }

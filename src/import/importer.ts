@@ -66,7 +66,7 @@ export async function importFiles(store: Store, entries: readonly ImportEntry[],
     }
     await session.invoices.finish(tx);
     return done;
-  });
+  }, options.signal);
 }
 
 export function assertReadable(file: string): void {

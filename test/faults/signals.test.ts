@@ -137,6 +137,25 @@ describe.each(ENGINES)('stopped by a signal, on %s', (engine) => {
     expect(again.stderr()).toMatch(/600,000 rows read, 600,000 inserted/);
   }, 120_000);
 
+  it.runIf(engine === 'postgres')('SIGTERM while PostgreSQL replaces the lines of a large file in one long statement: it is cancelled, exit 143 within 2 s, the lines as they were', async () => {
+    f = await setUpFaults(engine);
+    const { temp, env } = f;
+    expect((await runCli(['import', 'revenue', writeBulkRevenue(path.join(temp.dir, 'bulk.csv'), 300_000)], env)).code).toBe(0);
+    const state = 'select (select count(*) from revenue_lines) as lines, (select sum(amount_micro) from revenue_lines) as amount, (select count(*) from import_batches) as batches, (select sum(amount_micro) from revenue_totals) as totals';
+    const before = await temp.query(state);
+
+    // The same keys again: each line is replaced, by the upsert from the staging table.
+    const importing = spawnCli(['import', 'revenue', writeBulkRevenue(path.join(temp.dir, 'bulk-corrected.csv'), 300_000, 50)], env);
+    const replacing = "select 1 from pg_stat_activity where datname = current_database() and state = 'active' and query like 'INSERT INTO revenue_lines%'";
+    await until(async () => (await temp.query(replacing)).length > 0, 'the replacing upsert to run');
+    const stopped = await stop(importing, 'SIGTERM');
+    expect(stopped.code).toBe(143);
+    expect(stopped.millis).toBeLessThan(STOP_WITHIN_MS);
+    expect(stopped.lastLine).toBe('stopped: by SIGTERM; nothing was imported (an import is all or nothing: it was rolled back); import it again');
+    expect(await temp.query(state)).toEqual(before);
+    expect(await temp.query('select * from run_locks')).toEqual([]);
+  }, 120_000);
+
   it('schedule stopped by SIGTERM in the middle of its run: the run records what it decided and stops, the scheduler exits 0 within 2 s', async () => {
     const scheduler = await startAgainstMuteServer(['schedule'], { CRON_SCHEDULE: '0 6 * * *' });
     const { temp } = f;

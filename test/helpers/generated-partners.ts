@@ -31,10 +31,13 @@ export function writeDuePartners(parent: string, count: number, options: { prefi
   return { dir, ids, failing };
 }
 
-/** A canonical revenue file of `lines` lines for a PGA outside the programme: a long import that changes no outcome. */
-export function writeBulkRevenue(file: string, lines: number): string {
+/**
+ * A canonical revenue file of `lines` lines for a PGA outside the programme: a long import that changes
+ * no outcome. Another `cents` gives a file of the same keys that replaces every line.
+ */
+export function writeBulkRevenue(file: string, lines: number, cents = 25): string {
   const rows = ['transaction_id,partner_id,charge_date,amount,currency'];
-  for (let n = 0; n < lines; n++) rows.push(`BULK-${n},9990001,2026-0${(n % 9) + 1}-15,${n % 997}.25,USD`);
+  for (let n = 0; n < lines; n++) rows.push(`BULK-${n},9990001,2026-0${(n % 9) + 1}-15,${n % 997}.${cents},USD`);
   writeFileSync(file, `${rows.join('\n')}\n`);
   return file;
 }
