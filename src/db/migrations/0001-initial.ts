@@ -248,7 +248,7 @@ async function createSqliteTotalsTriggers(db: Kysely<any>): Promise<void> {
   await sql.raw(`CREATE TRIGGER revenue_totals_delete AFTER DELETE ON ${on} BEGIN ${SUBTRACT_OLD('revenue_totals')}; END`).execute(db);
 }
 
-async function createPostgresTotalsTrigger(db: Kysely<any>): Promise<void> {
+export async function createPostgresTotalsTrigger(db: Kysely<any>): Promise<void> {
   await sql
     .raw(
       `CREATE FUNCTION revenue_totals_subtract_old() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -5,6 +5,7 @@ import * as m0003 from './0003-lock-task.js';
 import * as m0004 from './0004-security-snapshot-sources.js';
 import * as m0006 from './0006-early-warnings.js';
 import * as m0007 from './0007-overrides.js';
+import * as m0008 from './0008-totals-trigger-per-statement.js';
 
 /** A static, ordered list: no folder is scanned at run time, so a bundle or container just works. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004-security-snapshot-sources': m0004,
   '0006-early-warnings': m0006,
   '0007-overrides': m0007,
+  '0008-totals-trigger-per-statement': m0008,
 };
