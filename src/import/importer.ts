@@ -43,23 +43,41 @@ export interface ImportEntry {
  * Imports files as one import, in one transaction: the lines of an invoice split over several of
  * them add up. If any file is rejected, every file is checked still (so one attempt reports all
  * the problems) and then nothing at all is kept; a single file's rejection is thrown as it is.
+ *
+ * The files go in without a savepoint each: on SQLite, a savepoint held open while a large file
+ * replaces stored lines made that import ten times slower and its memory grow past a gigabyte.
+ * Only when a file is rejected is the import done again, each file in a savepoint of its own, so
+ * that the files after it are checked against what the good ones wrote.
  */
 export async function importFiles(store: Store, entries: readonly ImportEntry[], options: ImportOptions, scope = 'these files'): Promise<ImportSummary[]> {
   for (const entry of entries) assertReadable(entry.file);
+  try {
+    return await importTogether(store, entries, options, scope, false);
+  } catch (error) {
+    if (!(error instanceof ImportRejected) || entries.length === 1) throw error;
+    return importTogether(store, entries, options, scope, true);
+  }
+}
+
+async function importTogether(store: Store, entries: readonly ImportEntry[], options: ImportOptions, scope: string, eachInSavepoint: boolean): Promise<ImportSummary[]> {
   return withImportTransaction(store, async (tx) => {
     const session = new ImportSession();
     const done: ImportSummary[] = [];
     const rejected: ImportRejected[] = [];
     for (const entry of entries) {
+      const format = entry.format ?? options.format;
+      const importIt = () => importInto(tx, entry.kind, entry.file, { ...options, ...(format ? { format } : {}) }, session);
+      if (!eachInSavepoint) {
+        done.push(await importIt());
+        continue;
+      }
       try {
-        const format = entry.format ?? options.format;
-        done.push(await tx.savepoint(() => importInto(tx, entry.kind, entry.file, { ...options, ...(format ? { format } : {}) }, session)));
+        done.push(await tx.savepoint(importIt));
       } catch (error) {
         if (!(error instanceof ImportRejected)) throw error;
         rejected.push(error);
       }
     }
-    if (rejected.length === 1 && entries.length === 1) throw rejected[0];
     if (rejected.length > 0) {
       const messages = rejected.map((error) => error.message).join('\n');
       throw new UsageError(`${messages}\nnothing from ${scope} was imported: fix the file${rejected.length > 1 ? 's' : ''} above and import ${scope} again`);
