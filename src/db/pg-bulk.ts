@@ -21,7 +21,10 @@ export async function withPostgresImport<T>(pool: pg.Pool, action: (tx: ImportTx
   // A stop asked for cancels the statement under way, which may be the upsert of thousands of
   // replaced rows, seconds long: the import then fails at once and rolls back.
   const { processID } = client as unknown as { processID: number };
-  const cancel = () => void pool.query('SELECT pg_cancel_backend($1)', [processID]).catch(() => undefined);
+  let cancelling: Promise<unknown> | null = null;
+  const cancel = () => {
+    cancelling = pool.query('SELECT pg_cancel_backend($1)', [processID]).catch(() => undefined);
+  };
   signal?.addEventListener('abort', cancel, { once: true });
   try {
     await client.query('BEGIN');
@@ -37,6 +40,8 @@ export async function withPostgresImport<T>(pool: pg.Pool, action: (tx: ImportTx
     throw error;
   } finally {
     signal?.removeEventListener('abort', cancel);
+    // A cancel under way lands before the connection goes back to the pool to serve anything else.
+    await cancelling;
     client.release(broken);
   }
 }
