@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { CycleRow, Database, DecisionRow } from '../db/schema.js';
-import type { CheckRecord, CycleRef, Decision, Outcome, PriorState, RecordedCycle, Trigger } from '../domain/types.js';
+import type { CheckRecord, CycleRef, Decision, DecisionRecord, Outcome, PriorState, RecordedCycle, Trigger } from '../domain/types.js';
 import { checkRecord, checkText } from '../rules/check-text.js';
 import { isToldToPartner } from '../rules/told.js';
 import { carriedChecks } from './check-records.js';
@@ -88,27 +88,7 @@ export async function recordDecision(
       .executeTakeFirst();
     if (last?.fingerprint === fingerprint) return { decision, decisionId: row.last_decision_id, notify: false };
   }
-  const inserted = await trx
-    .insertInto('decisions')
-    .values({
-      cycle_id: row.id,
-      run_id: runId,
-      partner_id: decision.partnerId,
-      trigger: decision.trigger,
-      cycle: decision.cycle,
-      outcome: decision.outcome,
-      final: decision.final ? 1 : 0,
-      decided_on: decision.decidedOn,
-      policy_version: decision.policyVersion,
-      reapply_eligible_on: decision.reapplyEligibleOn ?? null,
-      deadline: decision.deadline ?? null,
-      checks: JSON.stringify(decision.checks.map(checkRecord)),
-      fingerprint,
-      recorded_at: recordedAt,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const decisionId = Number(inserted.id);
+  const decisionId = await insertDecisionRow(trx, row.id, runId, { ...decision, checks: decision.checks.map(checkRecord) }, fingerprint, recordedAt);
   await trx
     .updateTable('cycles')
     .set({
@@ -122,6 +102,38 @@ export async function recordDecision(
     .where('id', '=', row.id)
     .execute();
   return { decision, decisionId, notify: isToldToPartner(decision, { askedToRenewBefore: Boolean(row.deadline) }) };
+}
+
+/** Writes one decision of a cycle as it is recorded (a run's, or a person's override); resolves to its id. */
+export async function insertDecisionRow(
+  trx: Transaction<Database>,
+  cycleId: number,
+  runId: number,
+  decision: DecisionRecord,
+  fingerprint: string,
+  recordedAt: string,
+): Promise<number> {
+  const inserted = await trx
+    .insertInto('decisions')
+    .values({
+      cycle_id: cycleId,
+      run_id: runId,
+      partner_id: decision.partnerId,
+      trigger: decision.trigger,
+      cycle: decision.cycle,
+      outcome: decision.outcome,
+      final: decision.final ? 1 : 0,
+      decided_on: decision.decidedOn,
+      policy_version: decision.policyVersion,
+      reapply_eligible_on: decision.reapplyEligibleOn ?? null,
+      deadline: decision.deadline ?? null,
+      checks: JSON.stringify(decision.checks),
+      fingerprint,
+      recorded_at: recordedAt,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(inserted.id);
 }
 
 export async function cyclesOfPartner(db: Db, partnerId: string): Promise<CycleRow[]> {

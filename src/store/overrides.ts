@@ -3,6 +3,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, OverrideRow } from '../db/schema.js';
 import type { CheckRecord, CycleRef, DecisionRecord, Outcome } from '../domain/types.js';
 import type { CycleToOverride } from '../rules/override.js';
+import { insertDecisionRow } from './cycles.js';
 import { insertNotice, type NewNotice } from './notices.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -94,27 +95,8 @@ export async function recordOverride(db: Kysely<Database>, entry: NewOverride): 
       const { decision } = entry;
       const cycleId = await claimCycle(trx, entry);
       if (entry.target.kind === 'recorded') await supersedeUnsentNotices(trx, cycleId);
-      const inserted = await trx
-        .insertInto('decisions')
-        .values({
-          cycle_id: cycleId,
-          run_id: NO_RUN,
-          partner_id: decision.partnerId,
-          trigger: decision.trigger,
-          cycle: decision.cycle,
-          outcome: decision.outcome,
-          final: 1,
-          decided_on: decision.decidedOn,
-          policy_version: decision.policyVersion,
-          reapply_eligible_on: decision.reapplyEligibleOn ?? null,
-          deadline: null,
-          checks: JSON.stringify(decision.checks),
-          fingerprint: createHash('sha256').update(JSON.stringify(['override', entry.by, entry.overriddenAt, decision.outcome])).digest('hex'),
-          recorded_at: entry.overriddenAt,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      const decisionId = Number(inserted.id);
+      const fingerprint = createHash('sha256').update(JSON.stringify(['override', entry.by, entry.overriddenAt, decision.outcome])).digest('hex');
+      const decisionId = await insertDecisionRow(trx, cycleId, NO_RUN, decision, fingerprint, entry.overriddenAt);
       await trx.updateTable('cycles').set({ last_decision_id: decisionId }).where('id', '=', cycleId).execute();
       const noticeId = entry.notice ? await insertNotice(trx, { ...entry.notice, runId: NO_RUN }, [decisionId]) : null;
       const override = await trx
