@@ -84,6 +84,34 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
     ).toEqual([{ partner_id: '4010001', as_of: '2026-10-01', admins: '5', security_contact: 'soc@example.com', source: 'csv', contact_status: null, details: null }]);
   });
 
+  it.runIf(engine === 'postgres')('compares transaction ids and invoice numbers byte by byte on PostgreSQL, and an upgrade keeps their lines', async () => {
+    temp = await createTestDatabase(engine);
+    const store = await temp.openStore();
+    const collations = async () =>
+      temp!.query<{ name: string; collation: string }>(
+        "select a.attname as name, coalesce(c.collname, '') as collation from pg_attribute a left join pg_collation c on c.oid = a.attcollation where a.attrelid = 'revenue_lines'::regclass and a.attname in ('transaction_id', 'invoice_number') order by 1",
+      );
+    expect(await collations()).toEqual([
+      { name: 'invoice_number', collation: 'C' },
+      { name: 'transaction_id', collation: 'C' },
+    ]);
+    const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } });
+    expect((await migrator.migrateTo('0008-totals-trigger-per-statement')).error).toBeUndefined();
+    expect(await collations()).toEqual([
+      { name: 'invoice_number', collation: 'default' },
+      { name: 'transaction_id', collation: 'default' },
+    ]);
+    await temp.query(
+      "insert into revenue_lines (partner_id, charge_date, amount_micro, currency, transaction_id, invoice_number, batch_id) values ('4010001', '2026-09-03', 1000000, 'JPY', 'Tx-é', null, 1), ('4010001', '2026-09-04', 2000000, 'JPY', null, 'G-1', 1)",
+    );
+    expect(await migrateToLatest(store.db)).toEqual(['0009-revenue-keys-bytewise']);
+    expect((await collations()).map((row) => row.collation)).toEqual(['C', 'C']);
+    // The indexes were rebuilt under the new collation and still find the lines.
+    expect(await temp.query("select cast(amount_micro as text) as amount from revenue_lines where transaction_id = 'Tx-é'")).toEqual([{ amount: '1000000' }]);
+    expect(await temp.query("select cast(amount_micro as text) as amount from revenue_lines where invoice_number = 'G-1' and transaction_id is null")).toEqual([{ amount: '2000000' }]);
+    await expect(temp.query("insert into revenue_lines (partner_id, charge_date, amount_micro, currency, transaction_id, batch_id) values ('4010001', '2026-09-05', 1, 'JPY', 'Tx-é', 1)")).rejects.toThrow(/revenue_lines_transaction/);
+  });
+
   it.runIf(engine === 'sqlite')('opens SQLite in WAL mode, with temporary data in memory', async () => {
     temp = await createTestDatabase(engine);
     const store = await temp.openStore();

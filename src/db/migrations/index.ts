@@ -6,6 +6,7 @@ import * as m0004 from './0004-security-snapshot-sources.js';
 import * as m0006 from './0006-early-warnings.js';
 import * as m0007 from './0007-overrides.js';
 import * as m0008 from './0008-totals-trigger-per-statement.js';
+import * as m0009 from './0009-revenue-keys-bytewise.js';
 
 /** A static, ordered list: no folder is scanned at run time, so a bundle or container just works. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0006-early-warnings': m0006,
   '0007-overrides': m0007,
   '0008-totals-trigger-per-statement': m0008,
+  '0009-revenue-keys-bytewise': m0009,
 };
