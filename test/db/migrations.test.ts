@@ -104,12 +104,29 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
     await temp.query(
       "insert into revenue_lines (partner_id, charge_date, amount_micro, currency, transaction_id, invoice_number, batch_id) values ('4010001', '2026-09-03', 1000000, 'JPY', 'Tx-é', null, 1), ('4010001', '2026-09-04', 2000000, 'JPY', null, 'G-1', 1)",
     );
-    expect(await migrateToLatest(store.db)).toEqual(['0009-revenue-keys-bytewise']);
+    expect(await migrateToLatest(store.db)).toEqual(['0009-revenue-keys-bytewise', '0010-revenue-line-ids-cached']);
     expect((await collations()).map((row) => row.collation)).toEqual(['C', 'C']);
     // The indexes were rebuilt under the new collation and still find the lines.
     expect(await temp.query("select cast(amount_micro as text) as amount from revenue_lines where transaction_id = 'Tx-é'")).toEqual([{ amount: '1000000' }]);
     expect(await temp.query("select cast(amount_micro as text) as amount from revenue_lines where invoice_number = 'G-1' and transaction_id is null")).toEqual([{ amount: '2000000' }]);
     await expect(temp.query("insert into revenue_lines (partner_id, charge_date, amount_micro, currency, transaction_id, batch_id) values ('4010001', '2026-09-05', 1, 'JPY', 'Tx-é', 1)")).rejects.toThrow(/revenue_lines_transaction/);
+  });
+
+  it.runIf(engine === 'postgres')('gives each PostgreSQL connection revenue line ids a thousand at a time, and an upgrade goes on from the last id', async () => {
+    temp = await createTestDatabase(engine);
+    const store = await temp.openStore();
+    const cache = async () => (await temp!.query<{ cache: string }>("select cast(cache_size as text) as cache from pg_sequences where sequencename = 'revenue_lines_id_seq'"))[0]!.cache;
+    expect(await cache()).toBe('1000');
+    const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } });
+    expect((await migrator.migrateTo('0009-revenue-keys-bytewise')).error).toBeUndefined();
+    expect(await cache()).toBe('1');
+    const line = "('4010001', '2026-09-03', 1000000, 'JPY', 1)";
+    const insert = `insert into revenue_lines (partner_id, charge_date, amount_micro, currency, batch_id) values ${line}, ${line} returning cast(id as text) as id`;
+    const before = (await temp.query<{ id: string }>(insert)).map((row) => Number(row.id));
+    await migrateToLatest(store.db);
+    expect(await cache()).toBe('1000');
+    const after = (await temp.query<{ id: string }>(insert)).map((row) => Number(row.id));
+    expect(Math.min(...after)).toBeGreaterThan(Math.max(...before));
   });
 
   it.runIf(engine === 'sqlite')('opens SQLite in WAL mode, with temporary data in memory', async () => {

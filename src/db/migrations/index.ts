@@ -7,6 +7,7 @@ import * as m0006 from './0006-early-warnings.js';
 import * as m0007 from './0007-overrides.js';
 import * as m0008 from './0008-totals-trigger-per-statement.js';
 import * as m0009 from './0009-revenue-keys-bytewise.js';
+import * as m0010 from './0010-revenue-line-ids-cached.js';
 
 /** A static, ordered list: no folder is scanned at run time, so a bundle or container just works. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0007-overrides': m0007,
   '0008-totals-trigger-per-statement': m0008,
   '0009-revenue-keys-bytewise': m0009,
+  '0010-revenue-line-ids-cached': m0010,
 };
