@@ -59,6 +59,17 @@ function runTask(...args: string[]): TaskResult {
   const output = execFileSync(process.execPath, [task, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
   return JSON.parse(output.trim().split('\n').pop()!) as TaskResult;
 }
+/**
+ * What the task before it left to do is done before a measured task starts: the kernel writes the
+ * dirty pages of the file it wrote (sync), and PostgreSQL writes its changed buffers (CHECKPOINT).
+ * Otherwise a round pays for the writes of the round before it, which in alternating rounds is the
+ * other side's.
+ */
+async function settled(...args: string[]): Promise<TaskResult> {
+  execFileSync('sync');
+  await pgAdmin?.query('CHECKPOINT').catch(() => undefined);
+  return runTask(...args);
+}
 const rate = (r: TaskResult, millis = r.millis) => (r.rows / millis) * 1000;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
@@ -87,6 +98,22 @@ const revenueFile = (format: string) => path.join(dir, format === 'canonical' ? 
 const partnersFile = path.join(dir, 'partners.csv');
 process.stdout.write(`csp-reeval benchmarks — Node ${process.version}, ${fmt(partners)} partners, ${fmt(lines)} revenue lines per file\n`);
 
+/** Fresh PostgreSQL databases on the --pg server, one per measured task; all dropped at the end. */
+const pgAdmin = values.pg ? new pg.Client({ connectionString: values.pg }) : null;
+await pgAdmin?.connect();
+const pgDatabases: string[] = [];
+async function freshPostgres(): Promise<string> {
+  const name = `reeval_bench_${process.pid}_${pgDatabases.length}`;
+  await pgAdmin!.query(`CREATE DATABASE ${name}`);
+  pgDatabases.push(name);
+  const url = new URL(values.pg!);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+async function dropPostgres(): Promise<void> {
+  for (const name of pgDatabases.splice(0)) await pgAdmin!.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+}
+
 if (only.has('import')) {
   const rows: string[][] = [];
   for (const format of formats) {
@@ -97,8 +124,8 @@ if (only.has('import')) {
     for (let round = 0; round < Number(values.rounds); round++) {
       const [parsed, imported] = await inTurn(
         round,
-        () => runTask('parse', file),
-        () => runTask('import', freshSqlite(`import-${format}.sqlite`), file, format, partnersFile),
+        () => settled('parse', file),
+        () => settled('import', freshSqlite(`import-${format}.sqlite`), file, format, partnersFile),
       );
       if (imported.skipped !== 0) throw new Error(`${String(imported.skipped)} lines of ${file} matched no partner: the data set is inconsistent`);
       rounds.push({ parsed, imported });
@@ -139,22 +166,6 @@ async function correctedCopy(file: string): Promise<string> {
   await finished(out);
   renameSync(`${copy}.part`, copy);
   return copy;
-}
-
-/** Fresh PostgreSQL databases on the --pg server, one per measured task; all dropped at the end. */
-const pgAdmin = values.pg ? new pg.Client({ connectionString: values.pg }) : null;
-await pgAdmin?.connect();
-const pgDatabases: string[] = [];
-async function freshPostgres(): Promise<string> {
-  const name = `reeval_bench_${process.pid}_${pgDatabases.length}`;
-  await pgAdmin!.query(`CREATE DATABASE ${name}`);
-  pgDatabases.push(name);
-  const url = new URL(values.pg!);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-async function dropPostgres(): Promise<void> {
-  for (const name of pgDatabases.splice(0)) await pgAdmin!.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }
 
 const engines = values.pg ? (['SQLite', 'PostgreSQL'] as const) : (['SQLite'] as const);
@@ -261,8 +272,8 @@ try {
         const database = await freshPostgres();
         const [sqlite, postgres] = await inTurn(
           round,
-          () => runTask('import', freshSqlite('import-canonical.sqlite'), ...measure.args),
-          () => runTask('import', database, ...measure.args),
+          () => settled('import', freshSqlite('import-canonical.sqlite'), ...measure.args),
+          () => settled('import', database, ...measure.args),
         );
         await dropPostgres();
         rounds.push({ sqlite, postgres });
