@@ -44,12 +44,10 @@ if (task === 'parse') {
   for await (const _record of parser) rows++;
   report({ rows, millis: performance.now() - started });
 } else if (task === 'import') {
-  const [database, file, format, partners, before] = args as [string, string, string, string | undefined, string | undefined];
+  const [database, file, format, partners] = args as [string, string, string, string | undefined];
   const store = await openStore(storeOf(database));
   // Partner Center lines are matched to partners through their tenant and location ids.
   if (partners) await importFile(store, 'partners', partners, { now: () => new Date(), progress: null });
-  // An earlier file whose lines the measured one replaces, imported first and not measured.
-  if (before) await importFile(store, 'revenue', before, { now: () => new Date(), progress: null, format: format as 'canonical' | 'partner-center' });
   const started = performance.now();
   const summary = await importFile(store, 'revenue', file, { now: () => new Date(), progress: null, format: format as 'canonical' | 'partner-center' });
   const millis = performance.now() - started;
