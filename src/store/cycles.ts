@@ -65,20 +65,19 @@ export async function recordDecision(
   const key = { partnerId: decision.partnerId, trigger: decision.trigger, cycle: decision.cycle };
   let row = await findCycle(trx, key);
   if (row && Number(row.final) === 1) return { decision, decisionId: null, notify: false };
-  if (!row) {
-    await trx
-      .insertInto('cycles')
-      .values({
-        partner_id: decision.partnerId,
-        trigger: decision.trigger,
-        cycle: decision.cycle,
-        term_end: decision.termEnd ?? null,
-        outcome: null,
-        final: 0,
-      })
-      .execute();
-    row = (await findCycle(trx, key))!;
-  }
+  // A new cycle comes back from its insert: on PostgreSQL every statement is a round trip.
+  row ??= await trx
+    .insertInto('cycles')
+    .values({
+      partner_id: decision.partnerId,
+      trigger: decision.trigger,
+      cycle: decision.cycle,
+      term_end: decision.termEnd ?? null,
+      outcome: null,
+      final: 0,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
   const fingerprint = fingerprintOf(decision);
   if (row.last_decision_id !== null) {
     const last = await trx
