@@ -1,10 +1,9 @@
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
 
 /**
- * Frozen. On PostgreSQL, an import's connection takes revenue line ids a thousand at a time instead
- * of locking the sequence for every line: a COPY of a million new lines took the server 4.03 s
- * (mean of four), 3.76 s after this. Ids are only the lines' own key, never an order, so the gap a
- * connection leaves when it ends with ids unused changes nothing.
+ * Frozen. On PostgreSQL, a connection takes revenue line ids a thousand at a time instead of
+ * locking the sequence for every line a COPY inserts. Ids are only the lines' own key, never an
+ * order, so the gap a connection leaves when it ends with ids unused changes nothing.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await setCache(db, 1000);
