@@ -274,9 +274,9 @@ try {
         const [sqlite, postgres] = await inTurn(
           round,
           () => {
-            const sqlite = freshSqlite('import-canonical.sqlite');
-            if (measure.before) runTask('import', sqlite, ...measure.before);
-            return settled('import', sqlite, ...measure.args);
+            const sqliteFile = freshSqlite('import-canonical.sqlite');
+            if (measure.before) runTask('import', sqliteFile, ...measure.before);
+            return settled('import', sqliteFile, ...measure.args);
           },
           () => {
             if (measure.before) runTask('import', database, ...measure.before);

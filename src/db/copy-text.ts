@@ -10,7 +10,7 @@ export class CopyText {
   private pending = '';
   private pendingRows = 0;
 
-  constructor(private readonly initialBytes = 1 << 19) {
+  constructor(private readonly initialBytes: number) {
     this.buffer = Buffer.allocUnsafe(initialBytes);
   }
 
@@ -19,11 +19,10 @@ export class CopyText {
     return this.at + this.pending.length;
   }
 
-  /** Adds one row: the `width` values from `offset`, then `last` when given (the batch id). */
-  add(values: readonly unknown[], offset: number, width: number, last?: unknown): void {
+  /** Adds one row: the `width` values from `offset`. */
+  add(values: readonly unknown[], offset: number, width: number): void {
     let text = copyValue(values[offset]);
     for (let c = 1; c < width; c++) text += '\t' + copyValue(values[offset + c]);
-    if (last !== undefined) text += '\t' + copyValue(last);
     this.pending += text + '\n';
     if (++this.pendingRows === ROWS_PER_ENCODING) this.encode();
   }
