@@ -82,17 +82,22 @@ export async function acquireLock(store: LockStore, request: LockRequest): Promi
 
 async function waitForTurn(store: LockStore, lock: HeldByProcess, request: LockRequest): Promise<void> {
   const started = Date.now();
+  /** Since when the holder has been seen without a name, in the current stretch of polls. */
+  let unnamedSince: number | null = null;
   const nothing = request.task.kind === 'run' ? 'nothing was recorded' : request.task.kind === 'send' ? 'nothing was sent' : 'nothing was imported';
   for (;;) {
     if (await lock.take()) return;
     const row = await readLockHolder(store.db);
     const importing = (row?.task?.startsWith('import') || row?.task?.startsWith('send')) ?? false;
-    const waited = Date.now() - started;
+    const now = Date.now();
+    const waited = now - started;
+    unnamedSince = row ? null : (unnamedSince ?? now);
     // Two runs would do the same work, so the later one gives way at once (the scheduler tries
     // again); an import, or a run behind one, waits for it to finish. A holder is unnamed for a
-    // moment as it starts and as it ends, which is worth a second's patience.
+    // moment as it starts and as it ends (an import leaves its row before it lets go of the lock),
+    // which is worth a second's patience counted from when the name went, not from the first poll.
     const mayWait = request.task.kind !== 'run' || importing;
-    const patience = mayWait ? request.waitMs : row ? 0 : UNNAMED_FOR_MS;
+    const patience = mayWait ? request.waitMs : row ? 0 : unnamedSince! - started + UNNAMED_FOR_MS;
     if (waited >= patience) {
       const who = importing ? (row?.task?.startsWith('send') ? 'a notice being sent' : 'an import') : request.task.kind === 'run' ? 'another run' : 'a run';
       const where = [store.pgPool ? `PostgreSQL advisory lock ${ADVISORY_KEY}` : null, row ? `${row.task ?? `run ${row.run_id}`}, ${row.holder}, since ${row.acquired_at}` : null];

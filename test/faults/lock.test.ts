@@ -77,6 +77,28 @@ describe.each(ENGINES)('the run lock on %s', (engine) => {
     }
   });
 
+  it('a run waiting behind an import gives it a moment between leaving its row and letting go of the lock', async () => {
+    await setUp();
+    const held = await holdLock(temp);
+    let released = false;
+    try {
+      const stamp = new Date().toISOString();
+      await temp.query('insert into run_locks (name, run_id, holder, acquired_at, heartbeat_at, task) values (?, ?, ?, ?, ?, ?)', ['run', 0, 'c0ffee:8', stamp, stamp, 'import of revenue x.csv']);
+      const waiting = spawnCli(['run', '--as-of', AS_OF], { ...env, DATABASE_LOCK_TIMEOUT_SECONDS: '60' });
+      // Long enough for the run to be waiting behind the named import for well over a second.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      await temp.query('delete from run_locks');
+      // The import's last moment, stretched: its row is gone, the lock not yet free.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await held.release();
+      released = true;
+      expect(await waiting.exit).toBe(0);
+      expect(await temp.query("select status from runs")).toEqual([{ status: 'completed' }]);
+    } finally {
+      if (!released) await held.release();
+    }
+  });
+
   it('a run while another process holds the lock exits 3 naming the holder, and records nothing', async () => {
     await setUp();
     const held = await holdLock(temp);
